@@ -1,0 +1,65 @@
+"""The peewee database, bound late to whatever DATABASE_URL names, and its request hooks."""
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+    "synchronous": "normal",
+    "cache_size": -32_000,
+}
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work; start-up stops with its message."""
+
+
+def make_database(url: str):
+    """A peewee database for a `sqlite:///path` or `postgresql://...` URL."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path)
+        if parsed.netloc or not path or path == "/":
+            raise ConfigError(
+                f"DATABASE_URL {url!r}: expected sqlite:///relative or sqlite:////abs"
+            )
+        # sqlite:///x.db is relative, sqlite:////srv/x.db absolute (as in SQLAlchemy).
+        path = path[1:]
+        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return SqliteDatabase(str(Path(path).expanduser()), pragmas=SQLITE_PRAGMAS, timeout=10)
+    if parsed.scheme in ("postgres", "postgresql"):
+        if not parsed.path.strip("/"):
+            raise ConfigError(f"DATABASE_URL {url!r}: no database name")
+        return PostgresqlDatabase(
+            unquote(parsed.path.lstrip("/")),
+            user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            host=parsed.hostname,
+            port=parsed.port,
+        )
+    raise ConfigError(f"DATABASE_URL {url!r}: the scheme must be sqlite or postgresql")
+
+
+def bind(url: str):
+    database = make_database(url)
+    db.initialize(database)
+    return database
+
+
+def init_app(app):
+    bind(app.config["DATABASE_URL"])
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not db.is_closed():
+            db.close()

@@ -1,0 +1,92 @@
+"""RFC 9457 problem details: the one format of every error the API returns."""
+
+import http
+import logging
+
+from flask import Response, json, request
+from flask_smorest import abort
+from flask_smorest.utils import prepare_response
+from werkzeug.exceptions import HTTPException
+
+from schemas.common import Problem
+
+PROBLEM_TYPE = "application/problem+json"
+log = logging.getLogger("api")
+# RFC 9110 renamed 422; Python's table still has the old phrase.
+TITLES = {422: "Unprocessable Content"}
+
+
+def problem(status: int, detail: str, *, errors=None, headers=None) -> Response:
+    body = {
+        "type": "about:blank",
+        "title": TITLES.get(status) or http.HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.full_path.rstrip("?") if request else None,
+    }
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _field_errors(messages: dict) -> dict:
+    """webargs groups messages by location (query, json, ...); clients want them by field."""
+    merged = {}
+    for location_messages in messages.values():
+        if isinstance(location_messages, dict):
+            merged.update(location_messages)
+    # A repeated parameter's messages come keyed by position; `country=XX` wants them flat.
+    for name, value in merged.items():
+        if isinstance(value, dict) and all(str(k).isdigit() for k in value):
+            merged[name] = [m for v in value.values() for m in (v if isinstance(v, list) else [v])]
+    return merged
+
+
+def _detail(error: HTTPException, data: dict, errors: dict) -> str:
+    if errors:
+        location = "query parameter" if "query" in data.get("messages", {}) else "field"
+        names = ", ".join(sorted(map(str, errors)))
+        plural = "s" if len(errors) > 1 else ""
+        return f"Invalid {location}{plural}: {names}."
+    if error.code == 500:
+        return "The server met an error it did not expect. It has been logged."
+    return error.description or http.HTTPStatus(error.code).description
+
+
+class ProblemErrors:
+    """Mixed into flask_smorest.Api: problem+json for every HTTP error, documented as such."""
+
+    ERROR_SCHEMA = Problem
+
+    def handle_http_exception(self, error: HTTPException):
+        if error.code == 500 and getattr(error, "original_exception", None) is not None:
+            log.error(
+                "unhandled error on %s %s",
+                request.method,
+                request.path,
+                exc_info=error.original_exception,
+            )
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors") or _field_errors(data.get("messages") or {})
+        detail = data.get("message") or _detail(error, data, errors)
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
+        return problem(error.code, detail, errors=errors, headers=headers)
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def not_found(kind: str, key: str):
+    abort(404, message=f"No {kind} with id {key!r}.")

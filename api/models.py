@@ -1,0 +1,199 @@
+"""Peewee models. Tables are created by `meetings init-db`, never at import."""
+
+import datetime as dt
+import json
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SmallIntegerField,
+    TextField,
+)
+
+from .db import db
+
+
+class JSONList(TextField):
+    """A short list of strings kept as JSON text, read whole with its row."""
+
+    def db_value(self, value):
+        return json.dumps(list(value or []), ensure_ascii=False)
+
+    def python_value(self, value):
+        return json.loads(value) if value else []
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Person(BaseModel):
+    id = CharField(primary_key=True, max_length=100)
+    name = CharField(max_length=200)
+    given_name = CharField(max_length=200, null=True)
+    family_name = CharField(max_length=200, null=True)
+    country = CharField(max_length=2, index=True)
+
+
+class Source(BaseModel):
+    id = CharField(primary_key=True, max_length=100)
+    publisher = CharField(max_length=200, null=True)
+    title = CharField(max_length=500, null=True)
+    url = TextField(null=True)
+    published_at = CharField(max_length=20, null=True)
+    seed_file = CharField(max_length=200, null=True)
+    sha256 = CharField(max_length=64, null=True)
+
+
+class Meeting(BaseModel):
+    id = CharField(primary_key=True, max_length=100)
+    title = CharField(max_length=300)
+    summary = TextField()
+    type = CharField(max_length=32, index=True)
+    format = CharField(max_length=16, index=True)
+    status = CharField(max_length=16, index=True)
+    date = CharField(max_length=10)
+    date_precision = CharField(max_length=5)
+    # The first and last day the (possibly partial) date covers: what filters and sorts use.
+    date_first = DateField()
+    date_last = DateField(index=True)
+    date_basis = CharField(max_length=8)
+    date_note = TextField(null=True)
+    start_time = CharField(max_length=5, null=True)
+    timezone = CharField(max_length=64, null=True)
+    starts_at = DateTimeField(null=True)
+    duration_minutes = IntegerField(null=True)
+    duration_approximate = BooleanField(default=False)
+    location_venue = CharField(max_length=200, null=True)
+    location_city = CharField(max_length=100, null=True)
+    location_region = CharField(max_length=100, null=True)
+    location_country = CharField(max_length=2, null=True, index=True)
+    occasion = CharField(max_length=300, null=True)
+    # Lower-cased title, summary, points, quotes and names, for `q`.
+    search_text = TextField()
+    # SHA-256 of the record as given, so that loading the same record again changes nothing.
+    content_hash = CharField(max_length=64)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    revision = IntegerField(default=1)
+
+    class Meta:
+        indexes = ((("date_first", "id"), False),)
+
+
+class Party(BaseModel):
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="parties")
+    country = CharField(max_length=2)
+    position = SmallIntegerField()
+
+    class Meta:
+        indexes = (
+            (("meeting", "country"), True),
+            (("country", "meeting"), False),
+        )
+
+
+class Participant(BaseModel):
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="participants")
+    person = ForeignKeyField(Person, on_delete="RESTRICT", backref="participations")
+    country = CharField(max_length=2)
+    title = CharField(max_length=200)
+    side = CharField(max_length=8, null=True)
+    position = SmallIntegerField()
+
+    class Meta:
+        indexes = (
+            (("meeting", "position"), True),
+            (("person", "meeting"), False),
+        )
+
+
+class AgreedPoint(BaseModel):
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="agreed_points")
+    position = SmallIntegerField()
+    kind = CharField(max_length=20)
+    text = TextField()
+    topics = JSONList()
+    quote = TextField()
+
+    class Meta:
+        indexes = ((("meeting", "position"), True),)
+
+
+class Discussed(BaseModel):
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="discussed")
+    position = SmallIntegerField()
+    text = TextField()
+    topics = JSONList()
+    quote = TextField(null=True)
+
+    class Meta:
+        indexes = ((("meeting", "position"), True),)
+
+
+class MeetingTopic(BaseModel):
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="topic_rows")
+    topic = CharField(max_length=60)
+
+    class Meta:
+        indexes = (
+            (("meeting", "topic"), True),
+            (("topic", "meeting"), False),
+        )
+
+
+class MeetingSource(BaseModel):
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="source_rows")
+    source = ForeignKeyField(Source, on_delete="RESTRICT", backref="meeting_rows")
+    position = SmallIntegerField()
+
+    class Meta:
+        indexes = (
+            (("meeting", "source"), True),
+            (("source", "meeting"), False),
+        )
+
+
+class Relation(BaseModel):
+    """One stated link between two meetings; the other side's inverse is derived on read."""
+
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="relations_out")
+    other = ForeignKeyField(Meeting, on_delete="CASCADE", backref="relations_in")
+    relation = CharField(max_length=16)
+    position = SmallIntegerField()
+
+    class Meta:
+        indexes = (
+            (("meeting", "other"), True),
+            (("other", "meeting"), False),
+        )
+
+
+MODELS = (
+    Person,
+    Source,
+    Meeting,
+    Party,
+    Participant,
+    AgreedPoint,
+    Discussed,
+    MeetingTopic,
+    MeetingSource,
+    Relation,
+)
+
+
+def create_tables():
+    with db.connection_context():
+        db.create_tables(MODELS, safe=True)

@@ -1,0 +1,187 @@
+"""Reading meetings: filters, and whole documents for a page in a fixed number of queries."""
+
+from collections import defaultdict
+
+from peewee import fn
+
+from schemas.fields import lookup_country
+from schemas.meeting import INVERSE_RELATIONS
+
+from .models import (
+    AgreedPoint,
+    Discussed,
+    Meeting,
+    MeetingSource,
+    MeetingTopic,
+    Participant,
+    Party,
+    Person,
+    Relation,
+    Source,
+)
+
+
+def instant(value) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def filter_meetings(args: dict):
+    """The meetings query for the list endpoint's filters (sorting and paging apart)."""
+    query = Meeting.select()
+    for code in args.get("country") or []:
+        query = query.where(
+            Meeting.id.in_(Party.select(Party.meeting).where(Party.country == code))
+        )
+    if "person" in args:
+        query = query.where(
+            Meeting.id.in_(
+                Participant.select(Participant.meeting).where(Participant.person == args["person"])
+            )
+        )
+    if "topic" in args:
+        query = query.where(
+            Meeting.id.in_(
+                MeetingTopic.select(MeetingTopic.meeting).where(MeetingTopic.topic == args["topic"])
+            )
+        )
+    # A partial date is a range of days: it matches when the two ranges overlap.
+    if "date_from" in args:
+        query = query.where(Meeting.date_last >= args["date_from"].first_day)
+    if "date_to" in args:
+        query = query.where(Meeting.date_first <= args["date_to"].last_day)
+    for name in ("type", "format", "status", "location_country"):
+        if name in args:
+            query = query.where(getattr(Meeting, name) == args[name])
+    for word in (args.get("q") or "").lower().split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Meeting.search_text.contains(escaped))
+    return query
+
+
+def meeting_documents(meetings: list[Meeting]) -> list[dict]:
+    """Full documents for these meetings: one query per kind of child, whatever their number."""
+    ids = [m.id for m in meetings]
+    if not ids:
+        return []
+
+    def grouped(query, key="meeting_id"):
+        groups = defaultdict(list)
+        for row in query:
+            groups[getattr(row, key)].append(row)
+        return groups
+
+    parties = grouped(Party.select().where(Party.meeting.in_(ids)).order_by(Party.position))
+    participants = grouped(
+        Participant.select(Participant, Person.id, Person.name)
+        .join(Person)
+        .where(Participant.meeting.in_(ids))
+        .order_by(Participant.position)
+    )
+    points = grouped(
+        AgreedPoint.select().where(AgreedPoint.meeting.in_(ids)).order_by(AgreedPoint.position)
+    )
+    discussed = grouped(
+        Discussed.select().where(Discussed.meeting.in_(ids)).order_by(Discussed.position)
+    )
+    topics = grouped(
+        MeetingTopic.select().where(MeetingTopic.meeting.in_(ids)).order_by(MeetingTopic.topic)
+    )
+    sources = grouped(
+        MeetingSource.select(MeetingSource, Source)
+        .join(Source)
+        .where(MeetingSource.meeting.in_(ids))
+        .order_by(MeetingSource.position)
+    )
+    related, wanted = defaultdict(list), set(ids)
+    for link in (
+        Relation.select()
+        .where(Relation.meeting.in_(ids) | Relation.other.in_(ids))
+        .order_by(Relation.position, Relation.id)
+    ):
+        if link.meeting_id in wanted:
+            related[link.meeting_id].append({"id": link.other_id, "relation": link.relation})
+        if link.other_id in wanted:
+            related[link.other_id].append(
+                {"id": link.meeting_id, "relation": INVERSE_RELATIONS[link.relation]}
+            )
+
+    return [
+        {
+            "id": m.id,
+            "title": m.title,
+            "summary": m.summary,
+            "type": m.type,
+            "format": m.format,
+            "status": m.status,
+            "date": m.date,
+            "date_precision": m.date_precision,
+            "date_basis": m.date_basis,
+            "date_note": m.date_note,
+            "start_time": m.start_time,
+            "timezone": m.timezone,
+            "starts_at": instant(m.starts_at),
+            "duration_minutes": m.duration_minutes,
+            "duration_approximate": m.duration_approximate,
+            "location": m.location_country
+            and {
+                "venue": m.location_venue,
+                "city": m.location_city,
+                "region": m.location_region,
+                "country": m.location_country,
+            },
+            "occasion": m.occasion,
+            "parties": [
+                {"country": p.country, "name": lookup_country(p.country).name}
+                for p in parties[m.id]
+            ],
+            "participants": [
+                {
+                    "person": {"id": p.person.id, "name": p.person.name},
+                    "country": p.country,
+                    "title": p.title,
+                    "side": p.side,
+                }
+                for p in participants[m.id]
+            ],
+            "agreed_points": [
+                {
+                    "position": p.position,
+                    "kind": p.kind,
+                    "text": p.text,
+                    "topics": p.topics,
+                    "quote": p.quote,
+                }
+                for p in points[m.id]
+            ],
+            "discussed": [
+                {"position": d.position, "text": d.text, "topics": d.topics, "quote": d.quote}
+                for d in discussed[m.id]
+            ],
+            "topics": [t.topic for t in topics[m.id]],
+            "sources": [
+                {
+                    "id": s.source.id,
+                    "publisher": s.source.publisher,
+                    "title": s.source.title,
+                    "url": s.source.url,
+                    "published_at": s.source.published_at,
+                    "seed_file": s.source.seed_file,
+                }
+                for s in sources[m.id]
+            ],
+            "related": related[m.id],
+            "created_at": instant(m.created_at),
+            "updated_at": instant(m.updated_at),
+            "revision": m.revision,
+        }
+        for m in meetings
+    ]
+
+
+def meeting_counts(column, ids=None) -> dict:
+    """How many meetings each value of a child table's column has."""
+    model = column.model
+    query = model.select(column, fn.COUNT(model.meeting.distinct()).alias("n")).group_by(column)
+    if ids is not None:
+        query = query.where(column.in_(ids))
+    return {row[0]: row[1] for row in query.tuples()}

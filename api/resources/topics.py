@@ -1,0 +1,36 @@
+"""Topic tags, with how many meetings carry each."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.common import PageArgs, envelope
+from schemas.country import Topic
+
+from ..models import MeetingTopic
+from ..pagination import link_header, paginate_items
+from ..records import meeting_counts
+
+blp = Blueprint(
+    "topics",
+    __name__,
+    url_prefix="/v1/topics",
+    description="Lowercase topic tags used on meetings and their points.",
+)
+
+
+@blp.route("")
+class Topics(MethodView):
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, envelope(Topic, "TopicList"))
+    def get(self, limit, cursor=None):
+        """List topics
+
+        Every topic tag in use, alphabetically, with its meeting count. Use a tag with
+        `GET /v1/meetings?topic=`.
+        """
+        counts = meeting_counts(MeetingTopic.topic)
+        rows = [{"topic": t, "meeting_count": n} for t, n in sorted(counts.items())]
+        page, links, total = paginate_items(
+            rows, key_of=lambda r: [r["topic"]], limit=limit, cursor=cursor, sort="topic"
+        )
+        return {"data": page, "links": links, "meta": {"total": total}}, 200, link_header(links)

@@ -1,0 +1,156 @@
+"""Loading the hand-mapped seed files: validate everything, then store it in one transaction."""
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+import yaml
+from marshmallow import ValidationError
+
+from schemas.seedfile import SeedFile
+
+from .db import db
+from .store import Conflict, save_meetings, save_people, save_sources
+
+
+class SeedError(Exception):
+    """A seed file that cannot be loaded; names the file and every field at fault."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without the 1.1 surprises: dates stay strings and `NO` (Norway) is not False."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, rx)
+        for tag, rx in resolvers
+        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def flatten(messages, prefix: str = "") -> list[str]:
+    """marshmallow's nested messages as `meetings[0].parties[1]: ...` lines."""
+    if isinstance(messages, dict):
+        lines = []
+        for key, value in messages.items():
+            name = (
+                f"{prefix}[{key}]"
+                if isinstance(key, int)
+                else (f"{prefix}.{key}" if prefix else str(key))
+            )
+            lines += flatten(value, name)
+        return lines
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [f"{prefix}: {m}" if prefix else m for m in messages]
+    return [f"{prefix}: {messages}"]
+
+
+def default_seed_files() -> list[Path]:
+    return sorted(Path(str(p)) for p in files("seeds").iterdir() if p.name.endswith(".yaml"))
+
+
+def read_seed_file(path: Path) -> dict:
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SeedError(path, [f"cannot be read: {exc}"]) from None
+    if not isinstance(raw, dict):
+        raise SeedError(path, ["expected a mapping with source, people and meetings"])
+    try:
+        data = SeedFile().load(raw)
+    except ValidationError as exc:
+        raise SeedError(path, flatten(exc.messages)) from None
+    for meeting in data["meetings"]:
+        meeting["sources"] = [data["source"]["id"], *meeting["sources"]]
+    return data
+
+
+def fold(text: str) -> str:
+    return " ".join(text.split())
+
+
+def check_articles(path: Path, data: dict, articles_dir: Path) -> None:
+    """The article's hash matches, and every quote stands verbatim in it."""
+    source = data["source"]
+    if not source["seed_file"]:
+        raise SeedError(path, ["source.seed_file: needed to check the article"])
+    article = articles_dir / source["seed_file"]
+    try:
+        raw = article.read_bytes()
+    except OSError as exc:
+        raise SeedError(
+            path, [f"source.seed_file: cannot read {article}: {exc.strerror}"]
+        ) from None
+    problems = []
+    if source["sha256"] != hashlib.sha256(raw).hexdigest():
+        problems.append(f"source.sha256: does not match {article}")
+    text = fold(raw.decode("utf-8"))
+    for i, meeting in enumerate(data["meetings"]):
+        for kind in ("agreed_points", "discussed"):
+            for j, point in enumerate(meeting[kind]):
+                if point["quote"] and fold(point["quote"]) not in text:
+                    problems.append(
+                        f"meetings[{i}].{kind}[{j}].quote: not verbatim in {article.name}"
+                    )
+    if problems:
+        raise SeedError(path, problems)
+
+
+@dataclass
+class SeedSummary:
+    files: int = 0
+    meetings: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self):
+        counts = ", ".join(f"{n} {what}" for what, n in sorted(self.meetings.items()))
+        return f"{self.files} seed files: meetings {counts or 'none'}"
+
+
+def load_seeds(paths: list[Path] | None = None, articles_dir: Path | None = None) -> SeedSummary:
+    """Validate every file, then store them all in one transaction, or nothing."""
+    paths = default_seed_files() if paths is None else paths
+    people, sources, meetings, origin = {}, {}, [], {}
+    for path in paths:
+        data = read_seed_file(path)
+        if articles_dir is not None:
+            check_articles(path, data, articles_dir)
+        for i, person in enumerate(data["people"]):
+            if people.setdefault(person["id"], person) != person:
+                raise SeedError(path, [f"people[{i}]: {person['id']!r} differs from another file"])
+        sid = data["source"]["id"]
+        if sid in sources:
+            raise SeedError(path, [f"source.id: {sid!r} is used by another file too"])
+        sources[sid] = data["source"]
+        for i, meeting in enumerate(data["meetings"]):
+            if meeting["id"] in origin:
+                raise SeedError(
+                    path,
+                    [f"meetings[{i}].id: {meeting['id']!r} is in {origin[meeting['id']][0]} too"],
+                )
+            origin[meeting["id"]] = (path, i)
+            meetings.append(meeting)
+    with db.atomic():
+        save_people(list(people.values()))
+        save_sources(list(sources.values()))
+        try:
+            outcome = save_meetings(meetings)
+        except Conflict as exc:
+            path, index = origin[exc.meeting_id]
+            raise SeedError(path, [f"meetings[{index}].{exc.field}: {exc}"]) from None
+    summary = SeedSummary(files=len(paths))
+    for what in outcome.values():
+        summary.meetings[what] = summary.meetings.get(what, 0) + 1
+    return summary

@@ -1,0 +1,260 @@
+"""Writing validated records: one place that turns schema output into rows.
+
+Saving is idempotent: a record whose content is unchanged is left alone, so loading the same
+data twice changes nothing; a changed one is replaced and its revision bumped.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import zoneinfo
+
+from peewee import chunked
+
+from .models import (
+    AgreedPoint,
+    Discussed,
+    Meeting,
+    MeetingSource,
+    MeetingTopic,
+    Participant,
+    Party,
+    Person,
+    Relation,
+    Source,
+    utcnow,
+)
+
+
+class Conflict(ValueError):
+    """Records that cannot be stored together: a dangling reference, say."""
+
+    def __init__(self, meeting_id: str, field: str, message: str):
+        super().__init__(message)
+        self.meeting_id = meeting_id
+        self.field = field
+
+
+def _digest(data: dict) -> str:
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def starts_at(date, start_time: str | None, timezone: str | None) -> dt.datetime | None:
+    """The UTC instant a meeting began, where its day, local time and zone are all known."""
+    if not (start_time and timezone and date.precision == "day"):
+        return None
+    hour, minute = map(int, start_time.split(":"))
+    local = dt.datetime.combine(date.first_day, dt.time(hour, minute), zoneinfo.ZoneInfo(timezone))
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def save_people(people: list[dict]) -> dict[str, str]:
+    """Insert or update people; returns what happened to each id."""
+    outcome = {}
+    for person in people:
+        existing = Person.get_or_none(Person.id == person["id"])
+        if existing is None:
+            Person.create(**person)
+            outcome[person["id"]] = "created"
+        elif any(getattr(existing, k) != v for k, v in person.items()):
+            Person.update(**person).where(Person.id == person["id"]).execute()
+            _touch(
+                Participant.select(Participant.meeting).where(Participant.person == person["id"])
+            )
+            outcome[person["id"]] = "updated"
+        else:
+            outcome[person["id"]] = "unchanged"
+    return outcome
+
+
+def save_sources(sources: list[dict]) -> None:
+    for source in sources:
+        existing = Source.get_or_none(Source.id == source["id"])
+        if existing is None:
+            Source.create(**source)
+        elif any(getattr(existing, k) != v for k, v in source.items()):
+            Source.update(**source).where(Source.id == source["id"]).execute()
+            _touch(
+                MeetingSource.select(MeetingSource.meeting).where(
+                    MeetingSource.source == source["id"]
+                )
+            )
+
+
+def _touch(meeting_ids) -> None:
+    """Bump meetings whose representation changed through a record they show."""
+    Meeting.update(revision=Meeting.revision + 1, updated_at=utcnow()).where(
+        Meeting.id.in_(meeting_ids)
+    ).execute()
+
+
+def _check_references(meetings: list[dict]) -> None:
+    batch = {m["id"] for m in meetings}
+    wanted = {
+        "person": {p["person"] for m in meetings for p in m["participants"]},
+        "source": {s for m in meetings for s in m["sources"]},
+        "related": {r["id"] for m in meetings for r in m["related"]} - batch,
+    }
+    found = {
+        "person": {
+            p.id for p in Person.select(Person.id).where(Person.id.in_(list(wanted["person"])))
+        },
+        "source": {
+            s.id for s in Source.select(Source.id).where(Source.id.in_(list(wanted["source"])))
+        },
+        "related": {
+            m.id for m in Meeting.select(Meeting.id).where(Meeting.id.in_(list(wanted["related"])))
+        },
+    }
+    for meeting in meetings:
+        for key, field, values in (
+            ("person", "participants", [p["person"] for p in meeting["participants"]]),
+            ("source", "sources", meeting["sources"]),
+            ("related", "related", [r["id"] for r in meeting["related"] if r["id"] not in batch]),
+        ):
+            missing = sorted(set(values) - found[key])
+            if missing:
+                raise Conflict(
+                    meeting["id"],
+                    field,
+                    f"meeting {meeting['id']!r} refers to unknown {key} id(s): {', '.join(missing)}",
+                )
+
+
+def _search_text(meeting: dict, names: dict[str, str]) -> str:
+    parts = [meeting["title"], meeting["summary"], meeting.get("occasion") or ""]
+    for point in meeting["agreed_points"] + meeting["discussed"]:
+        parts += [point["text"], point.get("quote") or ""]
+    parts += [names.get(p["person"], "") for p in meeting["participants"]]
+    return " ".join(" ".join(parts).lower().split())
+
+
+def _row(meeting: dict, names: dict[str, str]) -> dict:
+    date, location = meeting["date"], meeting["location"] or {}
+    return {
+        **{
+            k: meeting[k]
+            for k in (
+                "title",
+                "summary",
+                "type",
+                "format",
+                "status",
+                "date_precision",
+                "date_basis",
+                "date_note",
+                "start_time",
+                "timezone",
+                "duration_minutes",
+                "duration_approximate",
+                "occasion",
+            )
+        },
+        "date": date.text,
+        "date_first": date.first_day,
+        "date_last": date.last_day,
+        "starts_at": starts_at(date, meeting["start_time"], meeting["timezone"]),
+        **{f"location_{k}": location.get(k) for k in ("venue", "city", "region", "country")},
+        "search_text": _search_text(meeting, names),
+    }
+
+
+def _children(meeting: dict):
+    mid = meeting["id"]
+    point_topics = [t for p in meeting["agreed_points"] + meeting["discussed"] for t in p["topics"]]
+    topics = sorted(set(meeting["topics"]) | set(point_topics))
+    yield (
+        Party,
+        [
+            {"meeting": mid, "country": c, "position": i}
+            for i, c in enumerate(meeting["parties"], 1)
+        ],
+    )
+    yield (
+        Participant,
+        [{"meeting": mid, "position": i, **p} for i, p in enumerate(meeting["participants"], 1)],
+    )
+    yield (
+        AgreedPoint,
+        [{"meeting": mid, "position": i, **p} for i, p in enumerate(meeting["agreed_points"], 1)],
+    )
+    yield (
+        Discussed,
+        [{"meeting": mid, "position": i, **p} for i, p in enumerate(meeting["discussed"], 1)],
+    )
+    yield MeetingTopic, [{"meeting": mid, "topic": t} for t in topics]
+    yield (
+        MeetingSource,
+        [{"meeting": mid, "source": s, "position": i} for i, s in enumerate(meeting["sources"], 1)],
+    )
+
+
+def save_meetings(meetings: list[dict]) -> dict[str, str]:
+    """Store validated meetings (MeetingIn output); returns created/updated/unchanged per id.
+
+    Run inside a transaction: on any error the caller rolls the whole batch back.
+    """
+    _check_references(meetings)
+    names = {
+        p.id: p.name
+        for p in Person.select(Person.id, Person.name).where(
+            Person.id.in_([p["person"] for m in meetings for p in m["participants"]])
+        )
+    }
+    existing = {
+        m.id: m
+        for m in Meeting.select(Meeting.id, Meeting.content_hash).where(
+            Meeting.id.in_([m["id"] for m in meetings])
+        )
+    }
+    now, outcome, changed, touched = utcnow(), {}, [], set()
+    for meeting in meetings:
+        mid, digest = meeting["id"], _digest(meeting)
+        old = existing.get(mid)
+        if old is not None and old.content_hash == digest:
+            outcome[mid] = "unchanged"
+            continue
+        row = {**_row(meeting, names), "content_hash": digest, "updated_at": now}
+        if old is None:
+            Meeting.insert(id=mid, created_at=now, revision=1, **row).execute()
+            outcome[mid] = "created"
+        else:
+            old_links = {
+                (r.other_id, r.relation) for r in Relation.select().where(Relation.meeting == mid)
+            }
+            touched |= {
+                other
+                for other, _ in old_links ^ {(r["id"], r["relation"]) for r in meeting["related"]}
+            }
+            Meeting.update(revision=Meeting.revision + 1, **row).where(Meeting.id == mid).execute()
+            for model in (
+                Party,
+                Participant,
+                AgreedPoint,
+                Discussed,
+                MeetingTopic,
+                MeetingSource,
+                Relation,
+            ):
+                model.delete().where(model.meeting == mid).execute()
+            outcome[mid] = "updated"
+        for model, rows in _children(meeting):
+            for batch in chunked(rows, 200):
+                model.insert_many(batch).execute()
+        changed.append(meeting)
+    # Relations last: they may point at meetings stored further down the batch.
+    for meeting in changed:
+        rows = [
+            {"meeting": meeting["id"], "other": r["id"], "relation": r["relation"], "position": i}
+            for i, r in enumerate(meeting["related"], 1)
+        ]
+        if rows:
+            Relation.insert_many(rows).execute()
+        if outcome[meeting["id"]] == "created":
+            touched |= {r["id"] for r in meeting["related"]}
+    # A new or changed link shows on the other record too, so its revision (and ETag) moves.
+    touched -= {mid for mid, what in outcome.items() if what != "unchanged"}
+    if touched:
+        _touch(list(touched))
+    return outcome

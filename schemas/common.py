@@ -1,0 +1,107 @@
+"""Envelopes, query arguments and the problem document shared by every resource."""
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from .fields import CountryCode, PartialDateField, slug
+from .meeting import FORMATS, STATUSES, TYPES, Meeting
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+
+
+class Links(Schema):
+    self = fields.String(metadata={"description": "this page"})
+    next = fields.String(allow_none=True, metadata={"description": "the next page, or null"})
+    prev = fields.String(allow_none=True, metadata={"description": "the previous page, or null"})
+
+
+class Meta(Schema):
+    total = fields.Integer(metadata={"description": "records matching the query, all pages"})
+
+
+def envelope(item_schema: type[Schema], name: str) -> type[Schema]:
+    """A list document `{data, links, meta}` of the given item schema."""
+    return Schema.from_dict(
+        {
+            "data": fields.List(fields.Nested(item_schema)),
+            "links": fields.Nested(Links),
+            "meta": fields.Nested(Meta),
+        },
+        name=name,
+    )
+
+
+class PageArgs(Schema):
+    class Meta:
+        # Unknown query parameters are ignored, per the API's conventions.
+        unknown = EXCLUDE
+
+    limit = fields.Integer(
+        load_default=DEFAULT_LIMIT,
+        validate=validate.Range(min=1, max=MAX_LIMIT),
+        metadata={"description": f"page size, 1 to {MAX_LIMIT}"},
+    )
+    cursor = fields.String(
+        validate=validate.Length(max=500),
+        metadata={"description": "opaque cursor from a previous page's `next` or `prev` link"},
+    )
+
+
+class MeetingArgs(PageArgs):
+    country = fields.List(
+        CountryCode(),
+        metadata={
+            "description": "a state taking part; repeat to require several (all must take part)"
+        },
+    )
+    person = fields.String(validate=slug, metadata={"description": "a participant's person id"})
+    date_from = PartialDateField(
+        data_key="from",
+        metadata={
+            "description": "meetings on or after this date (YYYY, YYYY-MM or YYYY-MM-DD; "
+            "a partial date matches the range it covers)"
+        },
+    )
+    date_to = PartialDateField(
+        data_key="to",
+        metadata={
+            "description": "meetings on or before this date (inclusive, partial dates allowed)"
+        },
+    )
+    type = fields.String(validate=validate.OneOf(TYPES))
+    format = fields.String(validate=validate.OneOf(FORMATS))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    location_country = CountryCode(metadata={"description": "country where the meeting was held"})
+    topic = fields.String(validate=validate.Length(min=1, max=60))
+    q = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "words to find in titles, summaries, points, quotes and names"},
+    )
+    sort = fields.String(
+        load_default="-date",
+        validate=validate.OneOf(["date", "-date"]),
+        metadata={"description": "`date` (oldest first) or `-date` (newest first); ties by id"},
+    )
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start.first_day > end.last_day:
+            raise ValidationError("`from` is after `to`.", field_name="from")
+
+
+MeetingList = envelope(Meeting, "MeetingList")
+
+
+class Problem(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String(metadata={"example": "Unprocessable Content"})
+    status = fields.Integer(metadata={"example": 422})
+    detail = fields.String(metadata={"example": "Invalid query parameter: limit."})
+    instance = fields.String(metadata={"example": "/v1/meetings?limit=0"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": "field-level messages, by parameter or field name"},
+    )

@@ -1,0 +1,136 @@
+"""Field types and validators shared by every schema: countries, partial dates, slugs."""
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import pycountry
+from marshmallow import ValidationError, fields, validate
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+TOPIC_PATTERN = SLUG_PATTERN
+slug = validate.And(validate.Length(min=1, max=100), validate.Regexp(SLUG_PATTERN))
+
+# pycountry's ``common_name`` covers most short English names ("South Korea"); these few
+# states have none there, and their ISO names are not what a reader calls them.
+_COMMON_NAMES = {
+    "RU": "Russia",
+    "CD": "DR Congo",
+    "CG": "Republic of the Congo",
+    "FM": "Micronesia",
+    "VA": "Vatican City",
+    "PS": "Palestine",
+    "TR": "Türkiye",
+}
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    alpha3: str
+    name: str
+
+
+@cache
+def _countries() -> dict[str, Country]:
+    index = {}
+    for record in pycountry.countries:
+        name = _COMMON_NAMES.get(record.alpha_2) or getattr(record, "common_name", record.name)
+        country = Country(record.alpha_2, record.alpha_3, name)
+        index[record.alpha_2] = index[record.alpha_3] = country
+    return index
+
+
+def lookup_country(code: str) -> Country | None:
+    """The country for an ISO 3166-1 alpha-2 or alpha-3 code in any case, or None."""
+    if not isinstance(code, str):
+        return None
+    return _countries().get(code.strip().upper())
+
+
+def all_countries() -> list[Country]:
+    return sorted({c.code: c for c in _countries().values()}.values(), key=lambda c: c.code)
+
+
+class CountryCode(fields.String):
+    """An ISO 3166-1 country: alpha-2 or alpha-3 in any case in, alpha-2 out."""
+
+    def __init__(self, *, strict_alpha2: bool = False, **kwargs):
+        self.strict_alpha2 = strict_alpha2
+        metadata = {
+            "description": "ISO 3166-1 alpha-2 code"
+            + ("" if strict_alpha2 else " (alpha-3 and any case are accepted)"),
+            "example": "JP",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        country = lookup_country(text)
+        if country is None or (self.strict_alpha2 and text != country.code):
+            expected = "an ISO 3166-1 alpha-2 code" if self.strict_alpha2 else "an ISO 3166-1 code"
+            raise ValidationError(f"Unknown country code {text!r}: expected {expected}.")
+        return country.code
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """An ISO 8601 calendar date of reduced precision and the day range it covers."""
+
+    text: str
+    precision: str
+    first_day: dt.date
+    last_day: dt.date
+
+    _FORMS = (
+        ("day", re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")),
+        ("month", re.compile(r"^(\d{4})-(\d{2})$")),
+        ("year", re.compile(r"^(\d{4})$")),
+    )
+
+    @classmethod
+    def parse(cls, text: str) -> "PartialDate":
+        for precision, pattern in cls._FORMS:
+            match = pattern.match(text)
+            if not match:
+                continue
+            parts = [int(p) for p in match.groups()]
+            year, month = parts[0], parts[1] if len(parts) > 1 else None
+            if year < 1:
+                break
+            try:
+                if precision == "day":
+                    day = dt.date(*parts)
+                    return cls(text, precision, day, day)
+                if precision == "month":
+                    last = calendar.monthrange(year, month)[1]
+                    return cls(text, precision, dt.date(year, month, 1), dt.date(year, month, last))
+            except ValueError:
+                break
+            return cls(text, precision, dt.date(year, 1, 1), dt.date(year, 12, 31))
+        raise ValueError(f"{text!r} is not a date of the form YYYY-MM-DD, YYYY-MM or YYYY.")
+
+
+class PartialDateField(fields.String):
+    """A string field holding YYYY-MM-DD, YYYY-MM or YYYY; loads to a PartialDate."""
+
+    def __init__(self, **kwargs):
+        metadata = {
+            "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+            "example": "2024-09-06",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return PartialDate.parse(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value.text if isinstance(value, PartialDate) else value

@@ -1,0 +1,246 @@
+"""The meeting record: what clients and seed files send in, and what the API sends out."""
+
+import zoneinfo
+from functools import cache
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from .fields import TOPIC_PATTERN, CountryCode, PartialDateField, slug
+
+TYPES = ("summit", "foreign_ministers", "senior_officials", "multilateral_summit", "other")
+FORMATS = ("in_person", "phone", "video", "hybrid")
+STATUSES = ("scheduled", "held", "postponed", "cancelled")
+PRECISIONS = ("day", "month", "year")
+DATE_BASES = ("reported", "inferred")
+SIDES = ("host", "guest")
+POINT_KINDS = ("agreement", "commitment", "shared_view", "signed_document")
+# What a record may say of another; the inverse of each is shown on the other record.
+RELATIONS = ("previous", "same_occasion", "follow_up", "parent")
+INVERSE_RELATIONS = {
+    "previous": "follow_up",
+    "follow_up": "previous",
+    "same_occasion": "same_occasion",
+    "parent": "child",
+}
+SHOWN_RELATIONS = (*RELATIONS, "child")
+
+TIME_PATTERN = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _is_zone(name: str) -> bool:
+    if name not in _zones():
+        raise ValidationError(f"Unknown IANA time zone {name!r}.")
+    return True
+
+
+def _text(max_len: int, **kwargs):
+    return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
+
+
+def _topics(**kwargs):
+    tag = fields.String(
+        validate=validate.And(validate.Length(max=60), validate.Regexp(TOPIC_PATTERN)),
+        metadata={"example": "north-korea"},
+    )
+    return fields.List(tag, load_default=list, **kwargs)
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class LocationIn(_Strict):
+    venue = _text(200, allow_none=True, load_default=None)
+    city = _text(100, allow_none=True, load_default=None)
+    region = _text(100, allow_none=True, load_default=None)
+    country = CountryCode(required=True)
+
+
+class ParticipantIn(_Strict):
+    person = fields.String(required=True, validate=slug, metadata={"description": "person id"})
+    country = CountryCode(required=True)
+    title = _text(200, required=True, metadata={"description": "role at the time"})
+    side = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(SIDES))
+
+
+class AgreedPointIn(_Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(POINT_KINDS))
+    text = _text(2000, required=True)
+    topics = _topics()
+    quote = _text(1000, required=True, metadata={"description": "verbatim from the source"})
+
+
+class DiscussedIn(_Strict):
+    text = _text(2000, required=True)
+    topics = _topics()
+    quote = _text(1000, allow_none=True, load_default=None)
+
+
+class RelatedIn(_Strict):
+    id = fields.String(required=True, validate=slug)
+    relation = fields.String(required=True, validate=validate.OneOf(RELATIONS))
+
+
+class MeetingIn(_Strict):
+    """A meeting as a seed file (and a client) states it; server-owned fields excluded."""
+
+    id = fields.String(required=True, validate=slug)
+    title = _text(300, required=True)
+    summary = _text(2000, required=True)
+    type = fields.String(required=True, validate=validate.OneOf(TYPES))
+    format = fields.String(required=True, validate=validate.OneOf(FORMATS))
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    date = PartialDateField(required=True)
+    date_precision = fields.String(required=True, validate=validate.OneOf(PRECISIONS))
+    date_basis = fields.String(required=True, validate=validate.OneOf(DATE_BASES))
+    date_note = _text(1000, allow_none=True, load_default=None)
+    start_time = fields.String(
+        allow_none=True, load_default=None, validate=validate.Regexp(TIME_PATTERN)
+    )
+    timezone = fields.String(allow_none=True, load_default=None, validate=_is_zone)
+    duration_minutes = fields.Integer(
+        allow_none=True, load_default=None, validate=validate.Range(min=1, max=60 * 24 * 14)
+    )
+    duration_approximate = fields.Boolean(load_default=False)
+    location = fields.Nested(LocationIn, allow_none=True, load_default=None)
+    occasion = _text(300, allow_none=True, load_default=None)
+    parties = fields.List(CountryCode(), required=True, validate=validate.Length(min=1))
+    participants = fields.List(fields.Nested(ParticipantIn), load_default=list)
+    agreed_points = fields.List(fields.Nested(AgreedPointIn), load_default=list)
+    discussed = fields.List(fields.Nested(DiscussedIn), load_default=list)
+    topics = _topics()
+    sources = fields.List(
+        fields.String(validate=slug), required=True, validate=validate.Length(min=1)
+    )
+    related = fields.List(fields.Nested(RelatedIn), load_default=list)
+
+    @validates_schema
+    def _consistent(self, data, **kwargs):
+        errors: dict[str, list[str]] = {}
+
+        def fail(field, message):
+            errors.setdefault(field, []).append(message)
+
+        date = data.get("date")
+        if date and data.get("date_precision") and date.precision != data["date_precision"]:
+            fail("date_precision", f"{date.text!r} has {date.precision} precision.")
+        if data.get("date_basis") == "inferred" and not data.get("date_note"):
+            fail("date_note", "An inferred date needs a note saying how it was worked out.")
+        if data.get("start_time"):
+            if not data.get("timezone"):
+                fail("timezone", "A start time needs the IANA time zone of the place.")
+            if date and date.precision != "day":
+                fail("start_time", "A start time needs a date of day precision.")
+        if data.get("format") == "phone" and data.get("location"):
+            fail("location", "A phone call has no location.")
+        for field, key in (("parties", None), ("related", "id"), ("sources", None)):
+            values = [v[key] if key else v for v in data.get(field, [])]
+            if len(values) != len(set(values)):
+                fail(field, "Each entry may appear only once.")
+        parties = set(data.get("parties", []))
+        for i, participant in enumerate(data.get("participants", [])):
+            if participant["country"] not in parties:
+                fail("participants", f"Participant {i}'s country is not among the parties.")
+        if any(r["id"] == data.get("id") for r in data.get("related", [])):
+            fail("related", "A meeting cannot be related to itself.")
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- What the API sends out -------------------------------------------------------------
+
+
+class CountryRef(Schema):
+    country = fields.String(metadata={"description": "ISO 3166-1 alpha-2", "example": "JP"})
+    name = fields.String(metadata={"example": "Japan"})
+
+
+class PersonRef(Schema):
+    id = fields.String(metadata={"example": "yoko-kamikawa"})
+    name = fields.String(metadata={"example": "Yoko Kamikawa"})
+
+
+class Location(Schema):
+    venue = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    country = fields.String(metadata={"description": "ISO 3166-1 alpha-2"})
+
+
+class Participant(Schema):
+    person = fields.Nested(PersonRef)
+    country = fields.String(
+        metadata={"description": "ISO 3166-1 alpha-2 of the side they represent"}
+    )
+    title = fields.String(metadata={"description": "their role at the time of the meeting"})
+    side = fields.String(allow_none=True, validate=validate.OneOf(SIDES))
+
+
+class AgreedPoint(Schema):
+    position = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(POINT_KINDS))
+    text = fields.String()
+    topics = fields.List(fields.String())
+    quote = fields.String(metadata={"description": "verbatim passage of the source backing it"})
+
+
+class Discussed(Schema):
+    position = fields.Integer()
+    text = fields.String()
+    topics = fields.List(fields.String())
+    quote = fields.String(allow_none=True)
+
+
+class SourceRef(Schema):
+    id = fields.String()
+    publisher = fields.String(allow_none=True)
+    title = fields.String(
+        allow_none=True, metadata={"description": "headline, if the source shows one"}
+    )
+    url = fields.String(allow_none=True)
+    published_at = fields.String(
+        allow_none=True,
+        metadata={"description": "UTC instant, or the date alone when the source shows no time"},
+    )
+    seed_file = fields.String(allow_none=True)
+
+
+class Related(Schema):
+    id = fields.String()
+    relation = fields.String(validate=validate.OneOf(SHOWN_RELATIONS))
+
+
+class Meeting(Schema):
+    id = fields.String(metadata={"example": "2024-09-06-jp-kr-summit"})
+    title = fields.String()
+    summary = fields.String()
+    type = fields.String(validate=validate.OneOf(TYPES))
+    format = fields.String(validate=validate.OneOf(FORMATS))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    date = fields.String(metadata={"description": "YYYY-MM-DD, YYYY-MM or YYYY"})
+    date_precision = fields.String(validate=validate.OneOf(PRECISIONS))
+    date_basis = fields.String(validate=validate.OneOf(DATE_BASES))
+    date_note = fields.String(allow_none=True)
+    start_time = fields.String(allow_none=True, metadata={"description": "local HH:MM"})
+    timezone = fields.String(allow_none=True, metadata={"description": "IANA zone"})
+    starts_at = fields.String(allow_none=True, metadata={"description": "UTC instant"})
+    duration_minutes = fields.Integer(allow_none=True)
+    duration_approximate = fields.Boolean()
+    location = fields.Nested(Location, allow_none=True)
+    occasion = fields.String(allow_none=True)
+    parties = fields.List(fields.Nested(CountryRef))
+    participants = fields.List(fields.Nested(Participant))
+    agreed_points = fields.List(fields.Nested(AgreedPoint))
+    discussed = fields.List(fields.Nested(Discussed))
+    topics = fields.List(fields.String())
+    sources = fields.List(fields.Nested(SourceRef))
+    related = fields.List(fields.Nested(Related))
+    created_at = fields.String(metadata={"description": "UTC instant"})
+    updated_at = fields.String(metadata={"description": "UTC instant"})
+    revision = fields.Integer()

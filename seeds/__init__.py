@@ -1,0 +1,1 @@
+"""Hand-mapped seed records: one YAML file per source article."""

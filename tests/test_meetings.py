@@ -1,0 +1,327 @@
+"""GET /v1/meetings and /v1/meetings/{id}: filters, sorting, pagination, ETags, errors.
+
+Expected results come from the seed files themselves, filtered in plain Python: an oracle
+independent of the SQL under test.
+"""
+
+import base64
+import json
+
+import pytest
+from conftest import assert_problem, count_queries
+
+from api.seeding import default_seed_files, read_seed_file
+
+
+@pytest.fixture(scope="module")
+def seeded():
+    meetings, people = [], {}
+    for path in default_seed_files():
+        data = read_seed_file(path)
+        meetings += data["meetings"]
+        people.update({p["id"]: p for p in data["people"]})
+    return meetings, people
+
+
+def walk(client, url):
+    """Every record of a list, following `next` links to the end."""
+    ids, pages = [], 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        ids += [m["id"] for m in body["data"]]
+        url = body["links"]["next"]
+        pages += 1
+        assert pages < 100
+    return ids
+
+
+def ids_of(client, query):
+    body = client.get(f"/v1/meetings?limit=100&{query}").get_json()
+    assert body["meta"]["total"] == len(body["data"])
+    return {m["id"] for m in body["data"]}
+
+
+def test_list_shape_and_default_sort(client, seeded):
+    meetings, _ = seeded
+    response = client.get("/v1/meetings")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"data", "links", "meta"}
+    assert body["meta"]["total"] == len(meetings)
+    assert len(body["data"]) == min(20, len(meetings))
+    expected = sorted(meetings, key=lambda m: m["id"])
+    expected = sorted(expected, key=lambda m: m["date"].first_day, reverse=True)
+    assert [m["id"] for m in body["data"]] == [m["id"] for m in expected][:20]
+
+
+@pytest.mark.parametrize("sort", ["date", "-date"])
+@pytest.mark.parametrize("limit", [1, 2, 3, 5, 100])
+def test_pagination_walks_every_record_once_in_order(client, seeded, sort, limit):
+    meetings, _ = seeded
+    ids = walk(client, f"/v1/meetings?sort={sort}&limit={limit}")
+    expected = sorted(meetings, key=lambda m: m["id"])
+    expected = sorted(expected, key=lambda m: m["date"].first_day, reverse=sort == "-date")
+    assert ids == [m["id"] for m in expected]
+
+
+def test_prev_links_walk_back_to_the_first_page(client):
+    first = client.get("/v1/meetings?limit=3").get_json()
+    assert first["links"]["prev"] is None
+    second = client.get(first["links"]["next"]).get_json()
+    third = client.get(second["links"]["next"]).get_json()
+    back = client.get(third["links"]["prev"]).get_json()
+    assert [m["id"] for m in back["data"]] == [m["id"] for m in second["data"]]
+    back_again = client.get(back["links"]["prev"]).get_json()
+    assert [m["id"] for m in back_again["data"]] == [m["id"] for m in first["data"]]
+    assert back_again["links"]["prev"] is None
+
+
+def test_link_header_matches_links(client):
+    response = client.get("/v1/meetings?limit=2&country=jp")
+    body = response.get_json()
+    assert response.headers["Link"] == f'<{body["links"]["next"]}>; rel="next"'
+    assert "country=jp" in body["links"]["next"] and "limit=2" in body["links"]["next"]
+    last = client.get("/v1/meetings?limit=100")
+    assert "Link" not in last.headers
+
+
+def test_country_filter_requires_every_listed_state(client, seeded):
+    meetings, _ = seeded
+    for query, codes in [
+        ("country=JP", {"JP"}),
+        ("country=kor", {"KR"}),
+        ("country=JP&country=KR&country=US", {"JP", "KR", "US"}),
+        ("country=CL&country=jpn", {"CL", "JP"}),
+    ]:
+        expected = {m["id"] for m in meetings if codes <= set(m["parties"])}
+        assert ids_of(client, query) == expected, query
+        assert expected, query
+
+
+def test_person_filter(client, seeded):
+    meetings, people = seeded
+    for person in people:
+        expected = {m["id"] for m in meetings if person in {p["person"] for p in m["participants"]}}
+        assert ids_of(client, f"person={person}") == expected
+
+
+@pytest.mark.parametrize(
+    "query,start,end",
+    [
+        ("from=2019", "2019-01-01", "9999-12-31"),
+        ("to=2002-06", "0001-01-01", "2002-06-30"),
+        ("from=2018-09-15&to=2019-12-24", "2018-09-15", "2019-12-24"),
+        ("from=2002-07-01&to=2002-07-01", "2002-07-01", "2002-07-01"),
+        ("from=2023-11-20", "2023-11-20", "9999-12-31"),
+    ],
+)
+def test_date_range_matches_overlapping_partial_dates(client, seeded, query, start, end):
+    meetings, _ = seeded
+    expected = {
+        m["id"]
+        for m in meetings
+        if m["date"].last_day.isoformat() >= start and m["date"].first_day.isoformat() <= end
+    }
+    assert ids_of(client, query) == expected
+
+
+def test_partial_date_overlap_includes_month_precision_record(client, seeded):
+    meetings, _ = seeded
+    month_records = [m for m in meetings if m["date"].precision == "month"]
+    assert month_records
+    record = month_records[0]
+    day = record["date"].first_day.replace(day=15).isoformat()
+    assert record["id"] in ids_of(client, f"from={day}&to={day}")
+
+
+@pytest.mark.parametrize("name", ["type", "format", "status"])
+def test_enum_filters(client, seeded, name):
+    meetings, _ = seeded
+    for value in {m[name] for m in meetings}:
+        expected = {m["id"] for m in meetings if m[name] == value}
+        assert ids_of(client, f"{name}={value}") == expected
+
+
+def test_location_country_and_topic_filters(client, seeded):
+    meetings, _ = seeded
+    for code in {m["location"]["country"] for m in meetings if m["location"]}:
+        expected = {m["id"] for m in meetings if m["location"] and m["location"]["country"] == code}
+        assert ids_of(client, f"location_country={code.lower()}") == expected
+    for topic in {t for m in meetings for t in m["topics"]}:
+        expected = {
+            m["id"]
+            for m in meetings
+            if topic in m["topics"]
+            or any(topic in p["topics"] for p in m["agreed_points"] + m["discussed"])
+        }
+        assert ids_of(client, f"topic={topic}") == expected
+
+
+def test_text_search_covers_titles_points_quotes_and_names(client, seeded):
+    meetings, people = seeded
+    first = meetings[0]
+    quote_word = next(p["quote"] for m in meetings for p in m["agreed_points"]).split()[-1]
+    quote_word = quote_word.strip(".,\"'“”")
+    person = people[first["participants"][0]["person"]] if first["participants"] else None
+    for q in [first["title"].split()[0], quote_word] + ([person["family_name"]] if person else []):
+        found = ids_of(client, f"q={q}")
+        assert found, q
+        for meeting_id in found:
+            document = client.get(f"/v1/meetings/{meeting_id}").get_data(as_text=True)
+            assert q.lower() in document.lower(), (q, meeting_id)
+    assert ids_of(client, "q=zzyzx-no-such-word") == set()
+
+
+def test_search_words_all_match_and_wildcards_are_literal(client):
+    assert ids_of(client, "q=%25") == set()
+    assert ids_of(client, "q=_") == set()
+    both = ids_of(client, "q=Kishida Yoon")
+    assert both and both == ids_of(client, "q=kishida") & ids_of(client, "q=yoon")
+
+
+def test_filters_combine(client, seeded):
+    meetings, _ = seeded
+    expected = {
+        m["id"]
+        for m in meetings
+        if {"JP", "KR"} <= set(m["parties"])
+        and m["type"] == "summit"
+        and m["date"].last_day.isoformat() >= "2000-01-01"
+    }
+    assert expected
+    assert ids_of(client, "country=JP&country=KR&type=summit&from=2000-01-01") == expected
+
+
+@pytest.mark.parametrize(
+    "query,names",
+    [
+        ("limit=0", ["limit"]),
+        ("limit=101", ["limit"]),
+        ("limit=ten", ["limit"]),
+        ("country=XX", ["country"]),
+        ("country=JP&country=ZZZ", ["country"]),
+        ("from=2020-13", ["from"]),
+        ("to=2020-02-30", ["to"]),
+        ("from=2021&to=2020", ["from"]),
+        ("type=party", ["type"]),
+        ("format=carrier-pigeon", ["format"]),
+        ("status=done", ["status"]),
+        ("sort=title", ["sort"]),
+        ("location_country=Narnia", ["location_country"]),
+        ("cursor=not-a-cursor", ["cursor"]),
+        ("limit=0&sort=x&country=XX", ["limit", "sort", "country"]),
+    ],
+)
+def test_bad_parameters_are_422_naming_each(client, query, names):
+    assert_problem(client.get(f"/v1/meetings?{query}"), 422, *names)
+
+
+def test_unknown_parameters_are_ignored(client):
+    plain = client.get("/v1/meetings?limit=5").get_json()
+    extra = client.get("/v1/meetings?limit=5&colour=blue").get_json()
+    assert [m["id"] for m in extra["data"]] == [m["id"] for m in plain["data"]]
+
+
+def test_cursor_of_another_sort_is_rejected(client):
+    body = client.get("/v1/meetings?limit=2&sort=date").get_json()
+    cursor = body["links"]["next"].split("cursor=")[1]
+    assert_problem(client.get(f"/v1/meetings?sort=-date&cursor={cursor}"), 422, "cursor")
+    forged = base64.urlsafe_b64encode(json.dumps({"d": "next", "s": "-date", "k": [1]}).encode())
+    assert_problem(client.get(f"/v1/meetings?cursor={forged.decode()}"), 422, "cursor")
+
+
+def test_page_is_fetched_in_a_fixed_number_of_queries(client):
+    with count_queries() as one:
+        assert len(client.get("/v1/meetings?limit=1").get_json()["data"]) == 1
+    with count_queries() as many:
+        assert len(client.get("/v1/meetings?limit=100").get_json()["data"]) > 5
+    assert len(one) == len(many) <= 12
+
+
+def test_get_one_has_etag_and_304(client, seeded):
+    meetings, _ = seeded
+    meeting_id = meetings[0]["id"]
+    response = client.get(f"/v1/meetings/{meeting_id}")
+    assert response.status_code == 200
+    tag = response.headers["ETag"]
+    assert tag.startswith('"') and tag.endswith('"') and not tag.startswith("W/")
+    assert response.get_json()["id"] == meeting_id
+    again = client.get(f"/v1/meetings/{meeting_id}", headers={"If-None-Match": tag})
+    assert again.status_code == 304
+    assert again.headers["ETag"] == tag
+    assert again.get_data() == b""
+    listed = client.get(f"/v1/meetings/{meeting_id}", headers={"If-None-Match": f'"x", {tag}'})
+    assert listed.status_code == 304
+    stale = client.get(f"/v1/meetings/{meeting_id}", headers={"If-None-Match": '"stale"'})
+    assert stale.status_code == 200
+
+
+def test_etag_differs_between_records(client, seeded):
+    meetings, _ = seeded
+    tags = {client.get(f"/v1/meetings/{m['id']}").headers["ETag"] for m in meetings}
+    assert len(tags) == len(meetings)
+
+
+def test_unknown_meeting_is_404_problem(client):
+    body = assert_problem(client.get("/v1/meetings/no-such-meeting"), 404)
+    assert "no-such-meeting" in body["detail"]
+
+
+def test_record_has_every_contract_field(client, seeded):
+    meetings, _ = seeded
+    document = client.get(f"/v1/meetings/{meetings[0]['id']}").get_json()
+    assert list(document) == [
+        "id",
+        "title",
+        "summary",
+        "type",
+        "format",
+        "status",
+        "date",
+        "date_precision",
+        "date_basis",
+        "date_note",
+        "start_time",
+        "timezone",
+        "starts_at",
+        "duration_minutes",
+        "duration_approximate",
+        "location",
+        "occasion",
+        "parties",
+        "participants",
+        "agreed_points",
+        "discussed",
+        "topics",
+        "sources",
+        "related",
+        "created_at",
+        "updated_at",
+        "revision",
+    ]
+    assert document["revision"] == 1
+    assert document["created_at"].endswith("Z") and document["updated_at"].endswith("Z")
+    assert all(
+        set(s) == {"id", "publisher", "title", "url", "published_at", "seed_file"}
+        for s in document["sources"]
+    )
+    assert document["sources"]
+
+
+def test_related_links_show_on_both_records(client, seeded):
+    meetings, _ = seeded
+    inverse = {
+        "previous": "follow_up",
+        "follow_up": "previous",
+        "same_occasion": "same_occasion",
+        "parent": "child",
+    }
+    links = [(m["id"], r["id"], r["relation"]) for m in meetings for r in m["related"]]
+    assert links
+    for source, target, relation in links:
+        there = client.get(f"/v1/meetings/{source}").get_json()["related"]
+        back = client.get(f"/v1/meetings/{target}").get_json()["related"]
+        assert {"id": target, "relation": relation} in there
+        assert {"id": source, "relation": inverse[relation]} in back
