@@ -2,19 +2,37 @@
 
 import yaml
 
-DESCRIPTION = """\
-Structured records of diplomatic meetings (summits, foreign ministers' talks, phone calls),
-mapped by hand from news articles. Every agreed point carries a verbatim quote from its source,
-and every source its SHA-256, so a reader can check each record against the article.
+DESCRIPTION = "\n\n".join(
+    [
+        "Structured records of diplomatic meetings (summits, foreign ministers' talks, phone "
+        "calls), mapped by hand from news articles. Every agreed point carries a verbatim quote "
+        "from its source, and every source the SHA-256 of its text, so a reader can check each "
+        "record against the article.",
+        "Lists return `{data, links, meta}` and an RFC 8288 `Link` header; page with `limit` "
+        "(1-100) and the opaque `cursor` of the `next`/`prev` links. Errors are RFC 9457 problem "
+        "details (`application/problem+json`).",
+    ]
+)
 
-Lists return `{data, links, meta}` and an RFC 8288 `Link` header; page with `limit` (1-100)
-and the opaque `cursor` of the `next`/`prev` links. Errors are RFC 9457 problem details.
-"""
+_ORDER = ("openapi", "info", "tags", "paths", "components")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style for text of several lines, so descriptions read as they were written."""
+
+
+def _text(dumper, value):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
 
 
 def spec_dict(api) -> dict:
-    return api.spec.to_dict()
+    spec = api.spec.to_dict()
+    return {key: spec[key] for key in (*_ORDER, *sorted(set(spec) - set(_ORDER))) if key in spec}
 
 
 def spec_yaml(api) -> str:
-    return yaml.safe_dump(spec_dict(api), sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(spec_dict(api), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

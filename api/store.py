@@ -118,7 +118,8 @@ def _check_references(meetings: list[dict]) -> None:
                 raise Conflict(
                     meeting["id"],
                     field,
-                    f"meeting {meeting['id']!r} refers to unknown {key} id(s): {', '.join(missing)}",
+                    f"meeting {meeting['id']!r} refers to unknown {key} id(s): "
+                    + ", ".join(missing),
                 )
 
 

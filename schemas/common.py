@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from .fields import CountryCode, PartialDateField, slug
+from .fields import CountryCode, PartialDateField, slug, topic
 from .meeting import FORMATS, STATUSES, TYPES, Meeting
 
 MAX_LIMIT = 100
@@ -72,7 +72,7 @@ class MeetingArgs(PageArgs):
     format = fields.String(validate=validate.OneOf(FORMATS))
     status = fields.String(validate=validate.OneOf(STATUSES))
     location_country = CountryCode(metadata={"description": "country where the meeting was held"})
-    topic = fields.String(validate=validate.Length(min=1, max=60))
+    topic = fields.String(validate=topic, metadata={"description": "a topic tag"})
     q = fields.String(
         validate=validate.Length(min=1, max=200),
         metadata={"description": "words to find in titles, summaries, points, quotes and names"},

@@ -11,7 +11,9 @@ from marshmallow import ValidationError, fields, validate
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 TOPIC_PATTERN = SLUG_PATTERN
-slug = validate.And(validate.Length(min=1, max=100), validate.Regexp(SLUG_PATTERN))
+# Lists rather than validate.And, so that apispec documents both the length and the pattern.
+slug = [validate.Length(min=1, max=100), validate.Regexp(SLUG_PATTERN)]
+topic = [validate.Length(min=1, max=60), validate.Regexp(TOPIC_PATTERN)]
 
 # pycountry's ``common_name`` covers most short English names ("South Korea"); these few
 # states have none there, and their ISO names are not what a reader calls them.
@@ -63,6 +65,7 @@ class CountryCode(fields.String):
             "description": "ISO 3166-1 alpha-2 code"
             + ("" if strict_alpha2 else " (alpha-3 and any case are accepted)"),
             "example": "JP",
+            "pattern": "^[A-Z]{2}$" if strict_alpha2 else "^[A-Za-z]{2,3}$",
             **kwargs.pop("metadata", {}),
         }
         super().__init__(metadata=metadata, **kwargs)
@@ -119,7 +122,7 @@ class PartialDateField(fields.String):
 
     def __init__(self, **kwargs):
         metadata = {
-            "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+            "pattern": r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
             "example": "2024-09-06",
             **kwargs.pop("metadata", {}),
         }

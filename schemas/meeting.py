@@ -5,7 +5,7 @@ from functools import cache
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from .fields import TOPIC_PATTERN, CountryCode, PartialDateField, slug
+from .fields import CountryCode, PartialDateField, slug, topic
 
 TYPES = ("summit", "foreign_ministers", "senior_officials", "multilateral_summit", "other")
 FORMATS = ("in_person", "phone", "video", "hybrid")
@@ -44,7 +44,7 @@ def _text(max_len: int, **kwargs):
 
 def _topics(**kwargs):
     tag = fields.String(
-        validate=validate.And(validate.Length(max=60), validate.Regexp(TOPIC_PATTERN)),
+        validate=topic,
         metadata={"example": "north-korea"},
     )
     return fields.List(tag, load_default=list, **kwargs)

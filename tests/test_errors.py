@@ -1,0 +1,41 @@
+"""Every error is an RFC 9457 problem: unknown routes, wrong methods, bad input, faults."""
+
+from conftest import assert_problem
+
+from api.models import Meeting
+
+
+def test_unknown_route_is_404_problem(client):
+    body = assert_problem(client.get("/v1/no-such-thing"), 404)
+    assert body["instance"] == "/v1/no-such-thing"
+
+
+def test_wrong_method_is_405_with_allow(client):
+    response = client.delete("/v1/meetings")
+    assert_problem(response, 405)
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD"}
+    assert "DELETE" not in response.headers["Allow"]
+
+
+def test_server_fault_is_500_without_internals(app, client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret table name and SQL: SELECT * FROM meeting")
+
+    monkeypatch.setattr(Meeting, "get_or_none", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/v1/meetings/anything")
+    body = assert_problem(response, 500)
+    text = response.get_data(as_text=True)
+    assert "secret" not in text and "SELECT" not in text and "RuntimeError" not in text
+    assert body["title"] == "Internal Server Error"
+
+
+def test_unknown_parameter_is_ignored_on_every_list(client):
+    for path in ("/v1/meetings", "/v1/countries", "/v1/people", "/v1/sources", "/v1/topics"):
+        assert client.get(f"{path}?no_such_parameter=1").status_code == 200, path
+
+
+def test_bad_limit_is_422_on_every_list(client):
+    for path in ("/v1/meetings", "/v1/countries", "/v1/people", "/v1/sources", "/v1/topics"):
+        assert_problem(client.get(f"{path}?limit=0"), 422, "limit")
+        assert_problem(client.get(f"{path}?limit=101"), 422, "limit")
