@@ -3,11 +3,11 @@
 import flask_smorest
 from flask import Flask
 
-from . import db
+from . import auth, db
 from .config import load
 from .errors import ProblemErrors
 from .openapi import DESCRIPTION
-from .resources import countries, docs, health, meetings, people, sources, topics
+from .resources import changes, countries, docs, health, meetings, people, sources, topics
 
 
 class Api(ProblemErrors, flask_smorest.Api):
@@ -26,7 +26,15 @@ def create_app(config: dict | None = None) -> Flask:
         }
     )
     api.init_app(app)
-    for module in (meetings, countries, people, sources, topics, health):
+    api.spec.components.security_scheme(
+        auth.SCHEME,
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "an API key from `meetings keys create NAME`",
+        },
+    )
+    for module in (meetings, changes, countries, people, sources, topics, health):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.blp)
     app.register_blueprint(docs.docs_blueprint())

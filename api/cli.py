@@ -1,4 +1,4 @@
-"""The `meetings` command: serve, init-db, seed, openapi."""
+"""The `meetings` command: serve, init-db, seed, keys, import, export, openapi."""
 
 import os
 import sys
@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 from gunicorn.app.base import BaseApplication
 
-from . import create_app, db
+from . import auth, bulk, create_app, db
 from .config import load
-from .models import Meeting, create_tables
+from .models import ApiKey, Meeting, create_tables
+from .records import instant
 from .seeding import SeedError, load_seeds
 
 
@@ -56,6 +57,95 @@ def seed(files, articles):
     _bind()
     create_tables()
     click.echo(str(_seed(list(files), articles)))
+
+
+@main.group()
+def keys():
+    """API keys for writes: create, list, revoke."""
+
+
+@keys.command("create")
+@click.argument("name")
+def keys_create(name):
+    """Create a key called NAME and print it: it is shown this once, only its hash is kept."""
+    _bind()
+    create_tables()
+    with db.db.connection_context():
+        if ApiKey.get_or_none(ApiKey.name == name) is not None:
+            raise click.ClickException(f"a key called {name!r} exists already")
+        key = auth.create_key(name)
+    click.echo(key)
+    click.echo("Keep it safe: it cannot be shown again.", err=True)
+
+
+@keys.command("list")
+def keys_list():
+    """Names, creation and last use of every key (never the keys themselves)."""
+    _bind()
+    create_tables()
+    with db.db.connection_context():
+        rows = list(ApiKey.select().order_by(ApiKey.name))
+    if not rows:
+        click.echo("no keys yet: `meetings keys create NAME` makes one", err=True)
+    for row in rows:
+        state = f"revoked {instant(row.revoked_at)}" if row.revoked_at else "active"
+        used = instant(row.last_used_at) or "never"
+        click.echo(f"{row.name}\tcreated {instant(row.created_at)}\tlast used {used}\t{state}")
+
+
+@keys.command("revoke")
+@click.argument("name")
+def keys_revoke(name):
+    """Revoke the key called NAME: writes with it get 401 from now on."""
+    _bind()
+    create_tables()
+    with db.db.connection_context():
+        if not auth.revoke_key(name):
+            raise click.ClickException(f"no active key called {name!r}")
+    click.echo(f"revoked {name}")
+
+
+@main.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def import_(file):
+    """Import meetings from FILE (`-` for standard input): NDJSON, a JSON array, or a seed
+    file (.yaml). All or nothing: one invalid record and nothing is stored."""
+    _bind()
+    create_tables()
+    name = file.name if file.name != "<stdin>" else "stdin"
+    text = file.read()
+    try:
+        records = bulk.load_file(text, name, seed=name.endswith((".yaml", ".yml")))
+        with db.db.connection_context():
+            with click.progressbar(
+                length=len(records),
+                label="importing",
+                file=sys.stderr,
+                hidden=not sys.stderr.isatty(),
+            ) as bar:
+                counts = bulk.import_records(records, name, progress=bar.update)
+    except bulk.ImportError_ as exc:
+        raise click.ClickException(f"import rejected, nothing was stored:\n{exc}") from None
+    click.echo(", ".join(f"{counts[k]} {k}" for k in ("created", "updated", "unchanged")))
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ndjson", "json", "csv"]),
+    default="ndjson",
+    show_default=True,
+)
+def export(fmt):
+    """Write every meeting to standard output, by id. NDJSON and JSON hold each record as
+    `meetings import` reads it back; CSV is one flat row a meeting."""
+    _bind()
+    out = click.get_text_stream("stdout", encoding="utf-8")
+    with db.db.connection_context():
+        for chunk in bulk.export_lines(fmt):
+            out.write(chunk)
+    out.flush()
 
 
 class _Gunicorn(BaseApplication):

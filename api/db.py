@@ -32,7 +32,11 @@ def make_database(url: str):
         # sqlite:///x.db is relative, sqlite:////srv/x.db absolute (as in SQLAlchemy).
         path = path[1:]
         Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        return SqliteDatabase(str(Path(path).expanduser()), pragmas=SQLITE_PRAGMAS, timeout=10)
+        # Writers take the lock when their transaction begins (BEGIN IMMEDIATE), so they queue
+        # on the busy timeout instead of failing to upgrade a read lock ("database is locked").
+        return SqliteDatabase(
+            str(Path(path).expanduser()), pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE"
+        )
     if parsed.scheme in ("postgres", "postgresql"):
         if not parsed.path.strip("/"):
             raise ConfigError(f"DATABASE_URL {url!r}: no database name")

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 from peewee import (
+    AutoField,
     BooleanField,
     CharField,
     DateField,
@@ -85,7 +86,7 @@ class Meeting(BaseModel):
     # SHA-256 of the record as given, so that loading the same record again changes nothing.
     content_hash = CharField(max_length=64)
     created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow, index=True)
     revision = IntegerField(default=1)
 
     class Meta:
@@ -180,6 +181,49 @@ class Relation(BaseModel):
         )
 
 
+class Tombstone(BaseModel):
+    """A deleted meeting: its id is never reused, and reads of it answer 410 Gone."""
+
+    id = CharField(primary_key=True, max_length=100)
+    revision = IntegerField()
+    deleted_at = DateTimeField(default=utcnow)
+
+
+class Change(BaseModel):
+    """The change log, in commit order: what `/v1/changes` serves to mirrors."""
+
+    seq = AutoField()
+    meeting_id = CharField(max_length=100, index=True)
+    op = CharField(max_length=8)
+    revision = IntegerField()
+    at = DateTimeField(default=utcnow)
+
+
+class ApiKey(BaseModel):
+    name = CharField(max_length=100, unique=True)
+    key_id = CharField(max_length=16, unique=True)
+    # SHA-256 of the whole key: the key itself is shown once and never stored.
+    key_hash = CharField(max_length=64)
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+
+
+class IdempotentRequest(BaseModel):
+    """The first answer to a request sent with an Idempotency-Key, replayed on retries."""
+
+    api_key = CharField(max_length=100)
+    key = CharField(max_length=200)
+    fingerprint = CharField(max_length=64)
+    status = IntegerField()
+    headers = TextField()
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("api_key", "key"), True),)
+
+
 MODELS = (
     Person,
     Source,
@@ -191,6 +235,10 @@ MODELS = (
     MeetingTopic,
     MeetingSource,
     Relation,
+    Tombstone,
+    Change,
+    ApiKey,
+    IdempotentRequest,
 )
 
 

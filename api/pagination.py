@@ -41,7 +41,7 @@ def _decode(cursor: str, sort: str, width: int) -> dict:
     return state
 
 
-def _after(keys, values, forward: bool):
+def after(keys, values, forward: bool):
     """Rows strictly after (or, going back, before) the row with these key values."""
     condition = None
     for i in range(len(keys) - 1, -1, -1):
@@ -69,7 +69,7 @@ def paginate(query, *, keys, key_of, limit: int, cursor: str | None, sort: str =
     total = query.count()
     order = [c.desc() if desc == forward else c.asc() for c, desc in keys]
     if values is not None:
-        query = query.where(_after(keys, values, forward))
+        query = query.where(after(keys, values, forward))
     rows = list(query.order_by(*order).limit(limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]

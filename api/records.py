@@ -1,5 +1,6 @@
 """Reading meetings: filters, and whole documents for a page in a fixed number of queries."""
 
+import datetime as dt
 from collections import defaultdict
 
 from peewee import fn
@@ -52,6 +53,9 @@ def filter_meetings(args: dict):
     for name in ("type", "format", "status", "location_country"):
         if name in args:
             query = query.where(getattr(Meeting, name) == args[name])
+    if "updated_since" in args:
+        since = args["updated_since"].astimezone(dt.UTC).replace(tzinfo=None)
+        query = query.where(Meeting.updated_at >= since)
     for word in (args.get("q") or "").lower().split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Meeting.search_text.contains(escaped))
@@ -185,3 +189,40 @@ def meeting_counts(column, ids=None) -> dict:
     if ids is not None:
         query = query.where(column.in_(ids))
     return {row[0]: row[1] for row in query.tuples()}
+
+
+def portable_documents(meetings: list[Meeting]) -> list[dict]:
+    """Meetings as a client writes them, people and sources in full: what export writes, what
+    import and PATCH read back. Derived data (inverse links, positions, server fields) is left
+    out, so that writing a record back unchanged changes nothing."""
+    documents = meeting_documents(meetings)
+    ids = [m.id for m in meetings]
+    people_ids = {p["person"]["id"] for d in documents for p in d["participants"]}
+    people = {p.id: p for p in Person.select().where(Person.id.in_(list(people_ids)))}
+    source_ids = {s["id"] for d in documents for s in d["sources"]}
+    sources = {s.id: s for s in Source.select().where(Source.id.in_(list(source_ids)))}
+    stated = defaultdict(list)
+    for link in Relation.select().where(Relation.meeting.in_(ids)).order_by(Relation.position):
+        stated[link.meeting_id].append({"id": link.other_id, "relation": link.relation})
+    person_fields = ("id", "name", "given_name", "family_name", "country")
+    source_fields = ("id", "publisher", "title", "url", "published_at", "seed_file", "sha256")
+    server_owned = ("created_at", "updated_at", "revision", "starts_at")
+    return [
+        {
+            **{k: v for k, v in d.items() if k not in server_owned},
+            "parties": [p["country"] for p in d["parties"]],
+            "participants": [
+                {**p, "person": {f: getattr(people[p["person"]["id"]], f) for f in person_fields}}
+                for p in d["participants"]
+            ],
+            "agreed_points": [
+                {k: v for k, v in p.items() if k != "position"} for p in d["agreed_points"]
+            ],
+            "discussed": [{k: v for k, v in p.items() if k != "position"} for p in d["discussed"]],
+            "sources": [
+                {f: getattr(sources[s["id"]], f) for f in source_fields} for s in d["sources"]
+            ],
+            "related": stated[d["id"]],
+        }
+        for d in documents
+    ]

@@ -64,8 +64,17 @@ def default_seed_files() -> list[Path]:
 
 def read_seed_file(path: Path) -> dict:
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SeedError(path, [f"cannot be read: {exc}"]) from None
+    return parse_seed(text, path)
+
+
+def parse_seed(text: str, path: Path | str) -> dict:
+    """A seed file's text, validated, with every meeting backed by the file's source."""
+    try:
+        raw = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
         raise SeedError(path, [f"cannot be read: {exc}"]) from None
     if not isinstance(raw, dict):
         raise SeedError(path, ["expected a mapping with source, people and meetings"])

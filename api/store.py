@@ -13,6 +13,7 @@ from peewee import chunked
 
 from .models import (
     AgreedPoint,
+    Change,
     Discussed,
     Meeting,
     MeetingSource,
@@ -22,6 +23,7 @@ from .models import (
     Person,
     Relation,
     Source,
+    Tombstone,
     utcnow,
 )
 
@@ -29,14 +31,23 @@ from .models import (
 class Conflict(ValueError):
     """Records that cannot be stored together: a dangling reference, say."""
 
-    def __init__(self, meeting_id: str, field: str, message: str):
+    def __init__(self, meeting_id: str, field: str, message: str, status: int = 422):
         super().__init__(message)
+        self.status = status
         self.meeting_id = meeting_id
         self.field = field
 
 
+def _topics(meeting: dict) -> list[str]:
+    points = meeting["agreed_points"] + meeting["discussed"]
+    return sorted(set(meeting["topics"]) | {t for p in points for t in p["topics"]})
+
+
 def _digest(data: dict) -> str:
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    # The same record given with or without its points' topics repeated is the same record.
+    text = json.dumps(
+        {**data, "topics": _topics(data)}, sort_keys=True, ensure_ascii=False, default=str
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -82,11 +93,59 @@ def save_sources(sources: list[dict]) -> None:
             )
 
 
+def _log(meeting_id: str, op: str, revision: int, at: dt.datetime) -> None:
+    Change.insert(meeting_id=meeting_id, op=op, revision=revision, at=at).execute()
+
+
 def _touch(meeting_ids) -> None:
     """Bump meetings whose representation changed through a record they show."""
-    Meeting.update(revision=Meeting.revision + 1, updated_at=utcnow()).where(
-        Meeting.id.in_(meeting_ids)
+    now = utcnow()
+    ids = [m.id for m in Meeting.select(Meeting.id).where(Meeting.id.in_(meeting_ids))]
+    if not ids:
+        return
+    Meeting.update(revision=Meeting.revision + 1, updated_at=now).where(
+        Meeting.id.in_(ids)
     ).execute()
+    for meeting in Meeting.select(Meeting.id, Meeting.revision).where(Meeting.id.in_(ids)):
+        _log(meeting.id, "updated", meeting.revision, now)
+
+
+def _resolve_references(meetings: list[dict]) -> None:
+    """People and sources given whole are stored first; the meetings then refer to their ids."""
+    people = {}
+    sources = {}
+    for meeting in meetings:
+        for participant in meeting["participants"]:
+            if isinstance(participant["person"], dict):
+                people[participant["person"]["id"]] = participant["person"]
+                participant["person"] = participant["person"]["id"]
+        for i, source in enumerate(meeting["sources"]):
+            if isinstance(source, dict):
+                sources[source["id"]] = source
+                meeting["sources"][i] = source["id"]
+    save_people(list(people.values()))
+    save_sources(list(sources.values()))
+
+
+def delete_meeting(meeting_id: str, revision: int) -> None:
+    """Remove a meeting, leave its tombstone, and bump the meetings that showed a link to it."""
+    linked = [
+        r.other_id for r in Relation.select(Relation.other).where(Relation.meeting == meeting_id)
+    ]
+    linked += [
+        r.meeting_id for r in Relation.select(Relation.meeting).where(Relation.other == meeting_id)
+    ]
+    now = utcnow()
+    for model in (Party, Participant, AgreedPoint, Discussed, MeetingTopic, MeetingSource):
+        model.delete().where(model.meeting == meeting_id).execute()
+    Relation.delete().where(
+        (Relation.meeting == meeting_id) | (Relation.other == meeting_id)
+    ).execute()
+    Meeting.delete().where(Meeting.id == meeting_id).execute()
+    Tombstone.insert(id=meeting_id, revision=revision + 1, deleted_at=now).execute()
+    _log(meeting_id, "deleted", revision + 1, now)
+    if linked:
+        _touch(linked)
 
 
 def _check_references(meetings: list[dict]) -> None:
@@ -163,8 +222,7 @@ def _row(meeting: dict, names: dict[str, str]) -> dict:
 
 def _children(meeting: dict):
     mid = meeting["id"]
-    point_topics = [t for p in meeting["agreed_points"] + meeting["discussed"] for t in p["topics"]]
-    topics = sorted(set(meeting["topics"]) | set(point_topics))
+    topics = _topics(meeting)
     yield (
         Party,
         [
@@ -191,11 +249,30 @@ def _children(meeting: dict):
     )
 
 
-def save_meetings(meetings: list[dict]) -> dict[str, str]:
+def new_meeting_id(meeting: dict) -> str:
+    """A free slug from date, parties and type: `2024-09-06-jp-kr-summit`, then `-2`, `-3`..."""
+    base = "-".join(
+        [
+            meeting["date"].text,
+            *(c.lower() for c in meeting["parties"][:4]),
+            meeting["type"].replace("_", "-"),
+        ]
+    )[:90]
+    taken = {m.id for m in Meeting.select(Meeting.id).where(Meeting.id.startswith(base))}
+    taken |= {t.id for t in Tombstone.select(Tombstone.id).where(Tombstone.id.startswith(base))}
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
     """Store validated meetings (MeetingIn output); returns created/updated/unchanged per id.
 
     Run inside a transaction: on any error the caller rolls the whole batch back.
     """
+    _resolve_references(meetings)
     _check_references(meetings)
     names = {
         p.id: p.name
@@ -205,7 +282,7 @@ def save_meetings(meetings: list[dict]) -> dict[str, str]:
     }
     existing = {
         m.id: m
-        for m in Meeting.select(Meeting.id, Meeting.content_hash).where(
+        for m in Meeting.select(Meeting.id, Meeting.content_hash, Meeting.revision).where(
             Meeting.id.in_([m["id"] for m in meetings])
         )
     }
@@ -215,10 +292,20 @@ def save_meetings(meetings: list[dict]) -> dict[str, str]:
         old = existing.get(mid)
         if old is not None and old.content_hash == digest:
             outcome[mid] = "unchanged"
+            if progress:
+                progress(1)
             continue
         row = {**_row(meeting, names), "content_hash": digest, "updated_at": now}
         if old is None:
+            if Tombstone.get_or_none(Tombstone.id == mid) is not None:
+                raise Conflict(
+                    mid,
+                    "id",
+                    f"Meeting id {mid!r} belonged to a deleted meeting; ids are never reused.",
+                    status=409,
+                )
             Meeting.insert(id=mid, created_at=now, revision=1, **row).execute()
+            _log(mid, "created", 1, now)
             outcome[mid] = "created"
         else:
             old_links = {
@@ -229,6 +316,7 @@ def save_meetings(meetings: list[dict]) -> dict[str, str]:
                 for other, _ in old_links ^ {(r["id"], r["relation"]) for r in meeting["related"]}
             }
             Meeting.update(revision=Meeting.revision + 1, **row).where(Meeting.id == mid).execute()
+            _log(mid, "updated", old.revision + 1, now)
             for model in (
                 Party,
                 Participant,
@@ -244,6 +332,8 @@ def save_meetings(meetings: list[dict]) -> dict[str, str]:
             for batch in chunked(rows, 200):
                 model.insert_many(batch).execute()
         changed.append(meeting)
+        if progress:
+            progress(1)
     # Relations last: they may point at meetings stored further down the batch.
     for meeting in changed:
         rows = [

@@ -1,5 +1,7 @@
 """Envelopes, query arguments and the problem document shared by every resource."""
 
+import datetime as dt
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from .fields import CountryCode, PartialDateField, slug, topic
@@ -76,6 +78,10 @@ class MeetingArgs(PageArgs):
     q = fields.String(
         validate=validate.Length(min=1, max=200),
         metadata={"description": "words to find in titles, summaries, points, quotes and names"},
+    )
+    updated_since = fields.AwareDateTime(
+        default_timezone=dt.UTC,
+        metadata={"description": "meetings changed at or after this instant (ISO 8601)"},
     )
     sort = fields.String(
         load_default="-date",

@@ -3,6 +3,7 @@
 import calendar
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -43,6 +44,11 @@ def _countries() -> dict[str, Country]:
         country = Country(record.alpha_2, record.alpha_3, name)
         index[record.alpha_2] = index[record.alpha_3] = country
     return index
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100].strip("-")
 
 
 def lookup_country(code: str) -> Country | None:

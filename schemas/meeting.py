@@ -3,9 +3,19 @@
 import zoneinfo
 from functools import cache
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
-from .fields import CountryCode, PartialDateField, slug, topic
+from .fields import SLUG_PATTERN, CountryCode, PartialDateField, slug, slugify, topic
+from .person import PersonIn
+from .source import SourceIn, SourceRef
 
 TYPES = ("summit", "foreign_ministers", "senior_officials", "multilateral_summit", "other")
 FORMATS = ("in_person", "phone", "video", "hybrid")
@@ -50,9 +60,60 @@ def _topics(**kwargs):
     return fields.List(tag, load_default=list, **kwargs)
 
 
+SERVER_OWNED = ("created_at", "updated_at", "revision")
+
+
 class _Strict(Schema):
     class Meta:
         unknown = RAISE
+
+
+class IdOrObject(fields.Field):
+    """A reference: the id of an existing record, or the record itself (created or updated)."""
+
+    def __init__(self, schema: type[Schema], **kwargs):
+        self.schema = schema
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            errors = [msg for check in slug for msg in _errors(check, value)]
+            if errors:
+                raise ValidationError(errors)
+            return value
+        if isinstance(value, dict):
+            return self.schema().load(value)
+        raise ValidationError("Expected an id or an object.")
+
+
+def _errors(check, value) -> list[str]:
+    try:
+        check(value)
+    except ValidationError as exc:
+        return exc.messages
+    return []
+
+
+class PersonRefIn(PersonIn):
+    id = fields.String(validate=slug, metadata={"description": "derived from the name if absent"})
+
+    @validates_schema
+    def _derive_id(self, data, **kwargs):
+        data.setdefault("id", slugify(data.get("name", "")))
+        if not data["id"]:
+            raise ValidationError("Cannot derive an id from this name.", field_name="id")
+
+
+class PartyField(fields.Field):
+    """A party as an alpha-2 code, or as the `{country, name}` object the API shows."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dict):
+            extra = set(value) - {"country", "name"}
+            if extra or "country" not in value:
+                raise ValidationError("Expected a country code or {country, name}.")
+            value = value["country"]
+        return CountryCode()._deserialize(value, attr, data, **kwargs)
 
 
 class LocationIn(_Strict):
@@ -63,13 +124,21 @@ class LocationIn(_Strict):
 
 
 class ParticipantIn(_Strict):
-    person = fields.String(required=True, validate=slug, metadata={"description": "person id"})
+    person = IdOrObject(
+        PersonRefIn,
+        required=True,
+        metadata={
+            "description": "a person's id, or the person (created, or updated if the id exists)",
+            "oneOf": [{"type": "string", "pattern": SLUG_PATTERN}, {"type": "object"}],
+        },
+    )
     country = CountryCode(required=True)
     title = _text(200, required=True, metadata={"description": "role at the time"})
     side = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(SIDES))
 
 
 class AgreedPointIn(_Strict):
+    position = fields.Integer(metadata={"description": "optional: its place in the list"})
     kind = fields.String(required=True, validate=validate.OneOf(POINT_KINDS))
     text = _text(2000, required=True)
     topics = _topics()
@@ -77,6 +146,7 @@ class AgreedPointIn(_Strict):
 
 
 class DiscussedIn(_Strict):
+    position = fields.Integer(metadata={"description": "optional: its place in the list"})
     text = _text(2000, required=True)
     topics = _topics()
     quote = _text(1000, allow_none=True, load_default=None)
@@ -110,15 +180,36 @@ class MeetingIn(_Strict):
     duration_approximate = fields.Boolean(load_default=False)
     location = fields.Nested(LocationIn, allow_none=True, load_default=None)
     occasion = _text(300, allow_none=True, load_default=None)
-    parties = fields.List(CountryCode(), required=True, validate=validate.Length(min=1))
+    parties = fields.List(
+        PartyField(metadata={"oneOf": [{"type": "string"}, {"type": "object"}]}),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "alpha-2 codes (or the `{country, name}` objects a GET shows)"},
+    )
     participants = fields.List(fields.Nested(ParticipantIn), load_default=list)
     agreed_points = fields.List(fields.Nested(AgreedPointIn), load_default=list)
     discussed = fields.List(fields.Nested(DiscussedIn), load_default=list)
     topics = _topics()
     sources = fields.List(
-        fields.String(validate=slug), required=True, validate=validate.Length(min=1)
+        IdOrObject(
+            SourceIn,
+            metadata={"oneOf": [{"type": "string", "pattern": SLUG_PATTERN}, {"type": "object"}]},
+        ),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "source ids, or sources (created, or updated if the id exists)"},
     )
     related = fields.List(fields.Nested(RelatedIn), load_default=list)
+
+    @pre_load
+    def _refuse_server_owned(self, data, **kwargs):
+        if isinstance(data, dict):
+            owned = [name for name in SERVER_OWNED if name in data]
+            if owned:
+                raise ValidationError(
+                    {n: ["Set by the server; it cannot be written."] for n in owned}
+                )
+        return data
 
     @validates_schema
     def _consistent(self, data, **kwargs):
@@ -139,8 +230,13 @@ class MeetingIn(_Strict):
                 fail("start_time", "A start time needs a date of day precision.")
         if data.get("format") == "phone" and data.get("location"):
             fail("location", "A phone call has no location.")
-        for field, key in (("parties", None), ("related", "id"), ("sources", None)):
-            values = [v[key] if key else v for v in data.get(field, [])]
+        for kind in ("agreed_points", "discussed"):
+            for i, point in enumerate(data.get(kind, []), 1):
+                position = point.pop("position", i)
+                if position != i:
+                    fail(kind, f"Entry {i} has position {position}; positions follow the list.")
+        for field, key in (("parties", None), ("related", "id"), ("sources", "id")):
+            values = [v[key] if key and isinstance(v, dict) else v for v in data.get(field, [])]
             if len(values) != len(set(values)):
                 fail(field, "Each entry may appear only once.")
         parties = set(data.get("parties", []))
@@ -197,20 +293,6 @@ class Discussed(Schema):
     quote = fields.String(allow_none=True)
 
 
-class SourceRef(Schema):
-    id = fields.String()
-    publisher = fields.String(allow_none=True)
-    title = fields.String(
-        allow_none=True, metadata={"description": "headline, if the source shows one"}
-    )
-    url = fields.String(allow_none=True)
-    published_at = fields.String(
-        allow_none=True,
-        metadata={"description": "UTC instant, or the date alone when the source shows no time"},
-    )
-    seed_file = fields.String(allow_none=True)
-
-
 class Related(Schema):
     id = fields.String()
     relation = fields.String(validate=validate.OneOf(SHOWN_RELATIONS))
@@ -244,3 +326,11 @@ class Meeting(Schema):
     created_at = fields.String(metadata={"description": "UTC instant"})
     updated_at = fields.String(metadata={"description": "UTC instant"})
     revision = fields.Integer()
+
+
+class MeetingWrite(MeetingIn):
+    """A meeting as a client writes it: the id is chosen by the server when left out."""
+
+    id = fields.String(
+        validate=slug, metadata={"description": "derived from date, parties and type if absent"}
+    )

@@ -5,7 +5,6 @@ import datetime as dt
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .fields import slug
-from .meeting import SourceRef
 
 
 def _instant_or_date(value: str) -> bool:
@@ -38,6 +37,20 @@ class SourceIn(Schema):
     sha256 = fields.String(
         allow_none=True, load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$")
     )
+
+
+class SourceRef(Schema):
+    id = fields.String()
+    publisher = fields.String(allow_none=True)
+    title = fields.String(
+        allow_none=True, metadata={"description": "headline, if the source shows one"}
+    )
+    url = fields.String(allow_none=True)
+    published_at = fields.String(
+        allow_none=True,
+        metadata={"description": "UTC instant, or the date alone when the source shows no time"},
+    )
+    seed_file = fields.String(allow_none=True)
 
 
 class MeetingBrief(Schema):

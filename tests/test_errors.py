@@ -2,7 +2,7 @@
 
 from conftest import assert_problem
 
-from api.models import Meeting
+from api.resources import meetings
 
 
 def test_unknown_route_is_404_problem(client):
@@ -21,9 +21,9 @@ def test_server_fault_is_500_without_internals(app, client, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("secret table name and SQL: SELECT * FROM meeting")
 
-    monkeypatch.setattr(Meeting, "get_or_none", broken)
+    monkeypatch.setattr(meetings, "meeting_documents", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    response = client.get("/v1/meetings/anything")
+    response = client.get("/v1/meetings?limit=1")
     body = assert_problem(response, 500)
     text = response.get_data(as_text=True)
     assert "secret" not in text and "SELECT" not in text and "RuntimeError" not in text

@@ -8,7 +8,8 @@ from conftest import ROOT, sqlite_url
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from api import create_app
+from api import create_app, db
+from api.auth import create_key
 
 schema = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
 
@@ -28,3 +29,20 @@ def test_api_conforms_to_its_description(case, app):
     # check runs: no 5xx, documented statuses, headers and content types, response schemas,
     # and rejection of schema-invalid input.
     case.call_and_validate(app=app, excluded_checks=[positive_data_acceptance])
+
+
+@pytest.fixture(scope="module")
+def write_key(app):
+    with app.app_context(), db.db.connection_context():
+        return create_key("schemathesis")
+
+
+@schema.include(method=["POST", "PUT", "PATCH", "DELETE"]).parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_writes_with_a_key_conform(case, app, write_key):
+    # As above; with a valid key the writes reach validation, preconditions and storage.
+    case.call_and_validate(
+        app=app,
+        headers={"Authorization": f"Bearer {write_key}"},
+        excluded_checks=[positive_data_acceptance],
+    )

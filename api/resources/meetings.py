@@ -1,16 +1,22 @@
-"""Meetings: the list with its filters, and single records with ETags."""
+"""Meetings: the list with its filters and formats, single records, and writes."""
 
-from flask import Response, request
+from flask import Response, request, stream_with_context, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
+from marshmallow import ValidationError
 
 from schemas.common import MeetingArgs, MeetingList
 from schemas.meeting import Meeting as MeetingSchema
+from schemas.meeting import MeetingIn, MeetingWrite
 
-from ..errors import not_found
+from .. import formats
+from ..auth import SCHEME
+from ..merge_patch import merge_patch
 from ..models import Meeting
 from ..pagination import link_header, paginate
-from ..records import filter_meetings, meeting_documents
+from ..records import filter_meetings, meeting_documents, portable_documents
+from ..store import delete_meeting, new_meeting_id, save_meetings
+from ..writes import IDEMPOTENCY_HEADER, check_if_match, current, etag, matches, write
 
 blp = Blueprint(
     "meetings",
@@ -23,17 +29,69 @@ SORT_KEYS = {
     "date": [(Meeting.date_first, False), (Meeting.id, False)],
     "-date": [(Meeting.date_first, True), (Meeting.id, False)],
 }
+STREAMS = {
+    "text/csv": formats.csv_lines,
+    "application/x-ndjson": formats.ndjson_lines,
+    "text/calendar": formats.ical_lines,
+}
+MERGE_PATCH = "application/merge-patch+json"
+
+_header = {"schema": {"type": "string"}}
+ETAG_HEADER = {"ETag": {"description": "strong validator; changes with the revision", **_header}}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "the record's current ETag: a write to an older version is a 412",
+}
+IDEMPOTENCY = {
+    "in": "header",
+    "name": IDEMPOTENCY_HEADER,
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": "a retry with the same key and body gets the first answer again",
+}
+SECURED = {"security": [{SCHEME: []}]}
+_alt_content = {"schema": {"type": "string"}}
+LIST_FORMATS = {
+    "responses": {
+        "200": {
+            "description": "A page of meetings (CSV, NDJSON, iCalendar: every match)",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/MeetingList"}},
+                **{media: _alt_content for media in STREAMS},
+            },
+        }
+    }
+}
 
 
-def etag(meeting: Meeting) -> str:
-    return f'"{meeting.id}.{meeting.revision}"'
+def _stream(media: str, filters: dict, sort: str) -> Response:
+    documents = formats.batches(filter_meetings(filters), meeting_documents, SORT_KEYS[sort])
+    body = stream_with_context(STREAMS[media](documents))
+    mimetype = media + ("; charset=utf-8" if media != "application/x-ndjson" else "")
+    return Response(body, headers={"Content-Type": mimetype, "Vary": "Accept"})
 
 
-def _matches(header: str | None, tag: str) -> bool:
-    if not header:
-        return False
-    tags = [t.strip() for t in header.split(",")]
-    return "*" in tags or tag in tags or f"W/{tag}" in tags
+def _negotiate() -> str:
+    offered = ["application/json", *STREAMS]
+    if "Accept" not in request.headers:
+        return "application/json"
+    best = request.accept_mimetypes.best_match(offered)
+    if best is None:
+        abort(
+            406,
+            message="Cannot answer in any type the Accept header lists; this list speaks "
+            + ", ".join(offered)
+            + ".",
+        )
+    return best
+
+
+def _saved(meeting_id: str, status: int, **headers):
+    meeting = Meeting.get_by_id(meeting_id)
+    return meeting_documents([meeting])[0], status, {"ETag": etag(meeting), **headers}
 
 
 @blp.route("")
@@ -43,18 +101,22 @@ class Meetings(MethodView):
         200,
         MeetingList,
         headers={
-            "Link": {
-                "description": "RFC 8288 links to the next and previous pages",
-                "schema": {"type": "string"},
-            }
+            "Link": {"description": "RFC 8288 links to the next and previous pages", **_header}
         },
     )
+    @blp.alt_response(406, response="NOT_ACCEPTABLE")
+    @blp.doc(**LIST_FORMATS)
     def get(self, limit, sort, cursor=None, **filters):
         """List meetings
 
         Newest first by default. Filters combine: every given filter must match. Pages are
-        walked with the opaque `cursor` of the `next` and `prev` links.
+        walked with the opaque `cursor` of the `next` and `prev` links. With
+        `Accept: text/csv`, `application/x-ndjson` or `text/calendar` every match is streamed
+        in one response (same filters, no paging).
         """
+        media = _negotiate()
+        if media != "application/json":
+            return _stream(media, filters, sort)
         rows, links, total = paginate(
             filter_meetings(filters),
             keys=SORT_KEYS[sort],
@@ -64,31 +126,154 @@ class Meetings(MethodView):
             key_of=lambda m: [m.date_first.isoformat(), m.id],
         )
         body = {"data": meeting_documents(rows), "links": links, "meta": {"total": total}}
-        return body, 200, link_header(links)
+        return body, 200, {**link_header(links), "Vary": "Accept"}
+
+    @write
+    @blp.arguments(MeetingWrite)
+    @blp.response(
+        201,
+        MeetingSchema,
+        headers={**ETAG_HEADER, "Location": {"description": "the new record's URL", **_header}},
+    )
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.doc(parameters=[IDEMPOTENCY], **SECURED)
+    def post(self, data):
+        """Create a meeting
+
+        Validated like the seed files. `id` is derived from date, parties and type when left
+        out; a taken or deleted id is a 409. People and sources are linked by id or given
+        whole. Needs an API key.
+        """
+        data["id"] = data.get("id") or new_meeting_id(data)
+        if Meeting.get_or_none(Meeting.id == data["id"]) is not None:
+            abort(
+                409,
+                message=f"Meeting {data['id']!r} exists already.",
+                errors={"id": ["Taken: choose another id, or PUT to update that record."]},
+            )
+        save_meetings([data])
+        return _saved(
+            data["id"], 201, Location=url_for("meetings.MeetingItem", meeting_id=data["id"])
+        )
 
 
 @blp.route("/<string:meeting_id>")
 class MeetingItem(MethodView):
-    @blp.response(
-        200,
-        MeetingSchema,
-        headers={
-            "ETag": {
-                "description": "strong validator, changes with the record's revision",
-                "schema": {"type": "string"},
-            }
-        },
-    )
+    @blp.response(200, MeetingSchema, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not Modified: the `If-None-Match` ETag is current")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(410, response="GONE")
     def get(self, meeting_id):
         """Get one meeting
 
         The full record. Send the `ETag` back in `If-None-Match` to get a `304` while it is
-        unchanged.
+        unchanged. A deleted meeting answers `410 Gone`.
         """
-        meeting = Meeting.get_or_none(Meeting.id == meeting_id) or not_found("meeting", meeting_id)
+        meeting = current(meeting_id)
         tag = etag(meeting)
-        if _matches(request.headers.get("If-None-Match"), tag):
+        if matches(request.headers.get("If-None-Match"), tag):
             return Response(status=304, headers={"ETag": tag})
         return meeting_documents([meeting])[0], 200, {"ETag": tag}
+
+    @write
+    @blp.arguments(MeetingWrite)
+    @blp.response(200, MeetingSchema, headers=ETAG_HEADER)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(410, response="GONE")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
+    @blp.doc(parameters=[IF_MATCH], **SECURED)
+    def put(self, data, meeting_id):
+        """Replace a meeting
+
+        The whole record, as for a create; fields left out take their defaults. Needs an API
+        key and `If-Match` with the current ETag.
+        """
+        check_if_match(current(meeting_id, lock=True))
+        if data.get("id", meeting_id) != meeting_id:
+            abort(
+                422,
+                message="The body's id differs from the URL's.",
+                errors={"id": ["Must equal the id in the URL (ids never change)."]},
+            )
+        save_meetings([{**data, "id": meeting_id}])
+        return _saved(meeting_id, 200)
+
+    @write
+    @blp.response(200, MeetingSchema, headers=ETAG_HEADER)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(410, response="GONE")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
+    @blp.doc(
+        parameters=[IF_MATCH],
+        requestBody={
+            "required": True,
+            "content": {
+                MERGE_PATCH: {
+                    "schema": {
+                        "type": "object",
+                        "description": "RFC 7396 JSON Merge Patch of the record",
+                    }
+                }
+            },
+        },
+        **SECURED,
+    )
+    def patch(self, meeting_id):
+        """Change part of a meeting
+
+        An RFC 7396 JSON Merge Patch (`Content-Type: application/merge-patch+json`) of the
+        record as a client writes it: `null` removes a field, lists are replaced whole. Needs
+        an API key and `If-Match` with the current ETag.
+        """
+        meeting = current(meeting_id, lock=True)
+        check_if_match(meeting)
+        if request.mimetype != MERGE_PATCH:
+            abort(415, message=f"A PATCH body must be `Content-Type: {MERGE_PATCH}`.")
+        patch = request.get_json(silent=True)
+        if not isinstance(patch, dict):
+            abort(
+                422,
+                message="The merge patch must be a JSON object.",
+                errors={"body": ["Expected a JSON object."]},
+            )
+        merged = merge_patch(portable_documents([meeting])[0], patch)
+        try:
+            data = MeetingIn().load(merged)
+        except ValidationError as exc:
+            abort(
+                422,
+                message="The patched record is not valid: "
+                + ", ".join(map(str, exc.messages))
+                + ".",
+                errors=exc.messages,
+            )
+        if data["id"] != meeting_id:
+            abort(422, message="The id cannot change.", errors={"id": ["Ids never change."]})
+        save_meetings([data])
+        return _saved(meeting_id, 200)
+
+    @write
+    @blp.response(204)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(410, response="GONE")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
+    @blp.doc(parameters=[IF_MATCH], **SECURED)
+    def delete(self, meeting_id):
+        """Delete a meeting
+
+        Leaves a tombstone: the id answers `410 Gone`, is never reused, and `/v1/changes`
+        tells mirrors. Needs an API key and `If-Match` with the current ETag.
+        """
+        meeting = current(meeting_id, lock=True)
+        check_if_match(meeting)
+        delete_meeting(meeting_id, meeting.revision)
+        return Response(status=204)

@@ -1,0 +1,85 @@
+"""The change log: what mirrors follow to stay an exact copy, deletes included."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from schemas.common import MAX_LIMIT, Links, Meta
+
+from ..models import Change
+from ..pagination import _url, link_header
+from ..records import instant
+
+blp = Blueprint(
+    "changes",
+    __name__,
+    url_prefix="/v1/changes",
+    description="Every create, update and delete, in commit order, for mirrors.",
+)
+
+
+class ChangeArgs(Schema):
+    class Meta:
+        unknown = "exclude"
+
+    since = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=2**63 - 1),
+        metadata={"description": "the cursor of the last change you have (`seq`); 0 for all"},
+    )
+    limit = fields.Integer(
+        load_default=100,
+        validate=validate.Range(min=1, max=MAX_LIMIT * 10),
+        metadata={"description": "changes per page, 1 to 1000"},
+    )
+
+
+class ChangeSchema(Schema):
+    seq = fields.Integer(metadata={"description": "position in commit order; the next `since`"})
+    id = fields.String(metadata={"description": "the meeting's id"})
+    op = fields.String(validate=validate.OneOf(["created", "updated", "deleted"]))
+    revision = fields.Integer()
+    at = fields.String(metadata={"description": "UTC instant"})
+
+
+class ChangeMeta(Meta):
+    next_since = fields.Integer(metadata={"description": "pass as `since` to get later changes"})
+
+
+class ChangeList(Schema):
+    data = fields.List(fields.Nested(ChangeSchema))
+    links = fields.Nested(Links)
+    meta = fields.Nested(ChangeMeta)
+
+
+@blp.route("")
+class Changes(MethodView):
+    @blp.arguments(ChangeArgs, location="query", as_kwargs=True)
+    @blp.response(200, ChangeList)
+    def get(self, since, limit):
+        """List changes
+
+        Changes after `since`, oldest first. Apply them in order (fetch the record for
+        `created` and `updated`, drop it for `deleted`) and follow `links.next`, which is
+        always given, to keep an exact copy; poll it to learn of new changes.
+        """
+        query = Change.select().where(Change.seq > since)
+        rows = list(query.order_by(Change.seq).limit(limit))
+        next_since = rows[-1].seq if rows else since
+        links = {"self": _url(), "next": _url(since=str(next_since)), "prev": None}
+        data = [
+            {
+                "seq": c.seq,
+                "id": c.meeting_id,
+                "op": c.op,
+                "revision": c.revision,
+                "at": instant(c.at),
+            }
+            for c in rows
+        ]
+        total = query.count() if len(rows) == limit else len(rows)
+        return (
+            {"data": data, "links": links, "meta": {"total": total, "next_since": next_since}},
+            200,
+            link_header(links),
+        )

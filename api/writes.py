@@ -1,0 +1,132 @@
+"""What every write shares: a key, one transaction, preconditions, idempotent retries."""
+
+import functools
+import hashlib
+import json
+
+from flask import Response, current_app, g, request
+from flask_smorest import abort
+from peewee import IntegrityError, PostgresqlDatabase
+
+from .auth import authenticate
+from .db import db
+from .errors import not_found
+from .models import IdempotentRequest, Meeting, Tombstone
+from .store import Conflict
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def etag(meeting: Meeting) -> str:
+    return f'"{meeting.id}.{meeting.revision}"'
+
+
+def matches(header: str | None, tag: str) -> bool:
+    if not header:
+        return False
+    tags = [t.strip() for t in header.split(",")]
+    return "*" in tags or tag in tags or f"W/{tag}" in tags
+
+
+def current(meeting_id: str, *, lock: bool = False) -> Meeting:
+    """The stored meeting, or a 404 (never existed) or 410 (deleted) problem."""
+    query = Meeting.select().where(Meeting.id == meeting_id)
+    if lock and isinstance(db.obj, PostgresqlDatabase):
+        # SQLite writers already hold the database lock (BEGIN IMMEDIATE); PostgreSQL locks the row.
+        query = query.for_update()
+    meeting = query.first()
+    if meeting is None:
+        if Tombstone.get_or_none(Tombstone.id == meeting_id) is not None:
+            abort(410, message=f"Meeting {meeting_id!r} was deleted.")
+        not_found("meeting", meeting_id)
+    return meeting
+
+
+def check_if_match(meeting: Meeting) -> None:
+    """Writes to a record name the version they change: 428 without, 412 when it moved on."""
+    header = request.headers.get("If-Match")
+    if not header:
+        abort(428, message="This write needs an `If-Match` header with the record's current ETag.")
+    if not matches(header, etag(meeting)):
+        abort(
+            412,
+            message=f"The record has changed: its current ETag is {etag(meeting)}.",
+            headers={"ETag": etag(meeting)},
+        )
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest.update(request.get_data())
+    return digest.hexdigest()
+
+
+def _replay(saved: IdempotentRequest) -> Response:
+    response = current_app.response_class(saved.body, status=saved.status)
+    for name, value in json.loads(saved.headers):
+        response.headers[name] = value
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _answer(saved):
+    if saved.fingerprint != _fingerprint():
+        abort(
+            422,
+            message=f"This {IDEMPOTENCY_HEADER} was used for a different request.",
+            errors={IDEMPOTENCY_HEADER: ["Already used with another method, path or body."]},
+        )
+    return _replay(saved)
+
+
+def write(view):
+    """Authenticate, then run the view in one transaction; Idempotency-Key replays answers."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        g.api_key = authenticate()
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is not None and not 1 <= len(key) <= 200:
+            abort(
+                422,
+                message=f"{IDEMPOTENCY_HEADER} must be 1 to 200 characters.",
+                errors={IDEMPOTENCY_HEADER: ["Length must be between 1 and 200."]},
+            )
+        try:
+            with db.atomic():
+                if key:
+                    saved = IdempotentRequest.get_or_none(
+                        (IdempotentRequest.api_key == g.api_key.name)
+                        & (IdempotentRequest.key == key)
+                    )
+                    if saved is not None:
+                        return _answer(saved)
+                response = current_app.make_response(view(*args, **kwargs))
+                if key and response.status_code < 300:
+                    IdempotentRequest.create(
+                        api_key=g.api_key.name,
+                        key=key,
+                        fingerprint=_fingerprint(),
+                        status=response.status_code,
+                        body=response.get_data(as_text=True),
+                        headers=json.dumps(
+                            [
+                                (k, v)
+                                for k, v in response.headers.items()
+                                if k.lower() in ("location", "etag", "content-type")
+                            ]
+                        ),
+                    )
+                return response
+        except Conflict as exc:
+            abort(exc.status, message=str(exc), errors={exc.field: [str(exc)]})
+        except IntegrityError:
+            # Another request with the same key committed first: answer as it did.
+            saved = key and IdempotentRequest.get_or_none(
+                (IdempotentRequest.api_key == g.api_key.name) & (IdempotentRequest.key == key)
+            )
+            if saved:
+                return _answer(saved)
+            raise
+
+    return wrapper
