@@ -47,7 +47,7 @@ def authenticate() -> ApiKey:
     if scheme.lower() != "bearer" or not key.strip():
         _unauthorized("The Authorization header must be `Bearer <key>`.", "invalid_request")
     key = key.strip()
-    parts = key.split("_")
+    parts = key.split("_", 2)  # the secret part may itself contain "_"
     row = None
     if len(parts) == 3 and parts[0] == PREFIX:
         row = ApiKey.get_or_none(ApiKey.key_id == parts[1])

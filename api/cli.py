@@ -141,11 +141,9 @@ def export(fmt):
     """Write every meeting to standard output, by id. NDJSON and JSON hold each record as
     `meetings import` reads it back; CSV is one flat row a meeting."""
     _bind()
-    out = click.get_text_stream("stdout", encoding="utf-8")
     with db.db.connection_context():
         for chunk in bulk.export_lines(fmt):
-            out.write(chunk)
-    out.flush()
+            click.echo(chunk, nl=False)
 
 
 class _Gunicorn(BaseApplication):

@@ -96,16 +96,18 @@ def meeting_documents(meetings: list[Meeting]) -> list[dict]:
         .where(MeetingSource.meeting.in_(ids))
         .order_by(MeetingSource.position)
     )
-    related, wanted = defaultdict(list), set(ids)
+    # A record's own links in the order it states them, then the inverses of links other
+    # records state to it, by their id: the same order however the data was loaded.
+    stated, inverse, wanted = defaultdict(list), defaultdict(list), set(ids)
     for link in (
         Relation.select()
         .where(Relation.meeting.in_(ids) | Relation.other.in_(ids))
-        .order_by(Relation.position, Relation.id)
+        .order_by(Relation.meeting, Relation.position)
     ):
         if link.meeting_id in wanted:
-            related[link.meeting_id].append({"id": link.other_id, "relation": link.relation})
+            stated[link.meeting_id].append({"id": link.other_id, "relation": link.relation})
         if link.other_id in wanted:
-            related[link.other_id].append(
+            inverse[link.other_id].append(
                 {"id": link.meeting_id, "relation": INVERSE_RELATIONS[link.relation]}
             )
 
@@ -173,7 +175,7 @@ def meeting_documents(meetings: list[Meeting]) -> list[dict]:
                 }
                 for s in sources[m.id]
             ],
-            "related": related[m.id],
+            "related": stated[m.id] + inverse[m.id],
             "created_at": instant(m.created_at),
             "updated_at": instant(m.updated_at),
             "revision": m.revision,

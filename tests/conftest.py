@@ -2,12 +2,18 @@
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 
 from api import create_app, db
+from api.auth import create_key
 from api.models import create_tables
 from api.seeding import load_seeds
 
@@ -91,3 +97,128 @@ def count_queries():
         yield statements
     finally:
         del database.execute_sql
+
+
+@pytest.fixture
+def api_key(app) -> str:
+    """A fresh API key in the test database."""
+    with app.app_context(), db.db.connection_context():
+        return create_key("tests")
+
+
+@pytest.fixture
+def auth(api_key) -> dict:
+    return {"Authorization": f"Bearer {api_key}"}
+
+
+def new_meeting(**overrides) -> dict:
+    """A small valid meeting body for writes, linking people and a source by value."""
+    body = {
+        "title": "Japan–South Korea foreign ministers' phone call",
+        "summary": "The two ministers spoke by phone and agreed to keep in close contact.",
+        "type": "foreign_ministers",
+        "format": "phone",
+        "status": "held",
+        "date": "2025-01-10",
+        "date_precision": "day",
+        "date_basis": "reported",
+        "parties": ["JP", "KR"],
+        "participants": [
+            {
+                "person": {
+                    "id": "test-minister-a",
+                    "name": "Aki Tanaka",
+                    "given_name": "Aki",
+                    "family_name": "Tanaka",
+                    "country": "JP",
+                },
+                "country": "JP",
+                "title": "Minister for Foreign Affairs",
+            },
+            {
+                "person": {
+                    "id": "test-minister-b",
+                    "name": "Min-ho Lee",
+                    "given_name": "Min-ho",
+                    "family_name": "Lee",
+                    "country": "KR",
+                },
+                "country": "KR",
+                "title": "Foreign Minister",
+            },
+        ],
+        "agreed_points": [
+            {
+                "kind": "agreement",
+                "text": "Keep in close contact.",
+                "topics": ["japan-south-korea-relations"],
+                "quote": "agreed to keep in close contact",
+            }
+        ],
+        "topics": ["japan-south-korea-relations"],
+        "sources": [
+            {
+                "id": "test-source",
+                "publisher": "Test Wire",
+                "title": "Ministers talk",
+                "url": "https://example.org/ministers-talk",
+                "published_at": "2025-01-11",
+                "seed_file": None,
+                "sha256": None,
+            }
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def meetings_command() -> list[str]:
+    script = Path(sys.executable).with_name("meetings")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
+
+
+@contextmanager
+def serve(folder: Path, env: dict, workers: int = 2):
+    """`meetings serve` on a free loopback port, until the block ends (then SIGTERM)."""
+    port = free_port()
+    log = (folder / "server.log").open("w+")
+    process = subprocess.Popen(
+        [
+            *meetings_command(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    if process.poll() is not None or time.monotonic() >= deadline:
+        process.kill()
+        log.seek(0)
+        pytest.fail(f"server did not start:\n{log.read()}")
+    try:
+        yield {"base": base, "process": process, "log": log}
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+        log.close()

@@ -1,73 +1,22 @@
 """`meetings serve` for real: gunicorn on a free loopback port, queried with requests."""
 
 import os
-import shutil
 import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
+from conftest import serve
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def meetings_command() -> list[str]:
-    script = Path(sys.executable).with_name("meetings")
-    return [str(script)] if script.exists() else [shutil.which("meetings") or "meetings"]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("serve")
-    port = free_port()
     env = {**os.environ, "MEETINGS_DATA_DIR": str(data)}
     env.pop("DATABASE_URL", None)
-    log = (data / "server.log").open("w+")
-    process = subprocess.Popen(
-        [
-            *meetings_command(),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-        if process.poll() is not None:
-            break
-    else:
-        process.kill()
-    if process.poll() is not None:
-        log.seek(0)
-        pytest.fail(f"server did not start:\n{log.read()}")
-    yield {"base": base, "process": process, "data": data, "log": log}
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=30)
-    log.close()
+    with serve(data, env, workers=2) as running:
+        yield {**running, "data": data}
 
 
 def test_first_start_creates_and_seeds_the_default_sqlite_file(server):

@@ -1,0 +1,231 @@
+"""`meetings import` / `meetings export`, and the CSV, NDJSON and iCalendar feeds."""
+
+import csv
+import io
+import json
+import os
+import pty
+import re
+import select
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import icalendar
+import pytest
+from click.testing import CliRunner
+from conftest import sqlite_url
+
+from api.cli import main
+from api.seeding import default_seed_files
+from bench.synthetic import write_ndjson
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    url = sqlite_url(tmp_path / "bulk.db")
+    monkeypatch.setenv("DATABASE_URL", url)
+    return {**os.environ, "DATABASE_URL": url}
+
+
+def run(*args, stdin=None):
+    result = CliRunner().invoke(main, list(map(str, args)), input=stdin)
+    return result
+
+
+def count(db_path) -> int:
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute("SELECT count(*) FROM meeting").fetchone()[0]
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "json", "csv"])
+def test_export_wipe_import_export_is_byte_identical(tmp_path, env, fmt):
+    assert run("seed").exit_code == 0
+    written = tmp_path / "more.ndjson"
+    write_ndjson(written, 300, seed=7)
+    assert run("import", written).exit_code == 0
+    first = run("export", "--format", fmt)
+    assert first.exit_code == 0 and first.output
+    portable = run("export", "--format", "ndjson" if fmt == "csv" else fmt).output
+    dump = tmp_path / ("dump.json" if fmt == "json" else "dump.ndjson")
+    dump.write_text(portable, encoding="utf-8")
+    (tmp_path / "bulk.db").unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{tmp_path / 'bulk.db'}{suffix}").unlink(missing_ok=True)
+    result = run("import", dump)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"{count(tmp_path / 'bulk.db')} created, 0 updated, 0 unchanged"
+    again = run("export", "--format", fmt)
+    if fmt == "csv":
+        # CSV carries the server's timestamps; everything else in it must be the same.
+        strip = lambda text: [r[:-3] for r in csv.reader(io.StringIO(text))]  # noqa: E731
+        assert strip(again.output) == strip(first.output)
+    else:
+        assert again.output == first.output
+
+
+def test_reimporting_an_export_changes_nothing(tmp_path, env):
+    assert run("seed").exit_code == 0
+    dump = tmp_path / "dump.ndjson"
+    dump.write_text(run("export").output, encoding="utf-8")
+    result = run("import", dump)
+    assert result.exit_code == 0
+    assert result.output.strip() == f"0 created, 0 updated, {count(tmp_path / 'bulk.db')} unchanged"
+
+
+def test_import_reads_stdin_json_arrays_and_seed_files(tmp_path, env):
+    seed = default_seed_files()[0]
+    result = run("import", seed)
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(r"\d+ created, 0 updated, 0 unchanged", result.output.strip())
+    exported = [json.loads(line) for line in run("export").output.splitlines()]
+    assert exported and all(m["sources"][0]["seed_file"] for m in exported)
+    extra = tmp_path / "extra.ndjson"
+    write_ndjson(extra, 3, seed=3)
+    as_array = json.dumps([json.loads(line) for line in extra.read_text().splitlines()])
+    result = run("import", "-", stdin=as_array)
+    assert result.exit_code == 0 and result.output.strip() == "3 created, 0 updated, 0 unchanged"
+
+
+def test_import_is_all_or_nothing_and_names_the_line(tmp_path, env):
+    assert run("seed").exit_code == 0
+    before = count(tmp_path / "bulk.db")
+    path = tmp_path / "bad.ndjson"
+    write_ndjson(path, 50, seed=5)
+    lines = path.read_text().splitlines()
+    broken = json.loads(lines[41])
+    broken["parties"] = ["JP", "XX"]
+    lines[41] = json.dumps(broken)
+    path.write_text("\n".join(lines) + "\n")
+    result = run("import", path)
+    assert result.exit_code == 1
+    assert "line 42" in result.output and "parties" in result.output and "XX" in result.output
+    assert "nothing was stored" in result.output
+    assert count(tmp_path / "bulk.db") == before
+
+
+def test_import_rejects_unknown_fields_and_bad_json(tmp_path, env):
+    path = tmp_path / "bad.ndjson"
+    write_ndjson(path, 1)
+    record = json.loads(path.read_text())
+    path.write_text(json.dumps({**record, "colour": "blue"}) + "\n")
+    result = run("import", path)
+    assert result.exit_code == 1
+    assert "line 1: colour: Unknown field." in result.output
+    path.write_text("{not json\n")
+    result = run("import", path)
+    assert result.exit_code == 1 and "line 1" in result.output
+
+
+def _progress(fd, deadline) -> int:
+    """Read the progress bar from the terminal until it passes a third, or time runs out."""
+    seen = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+            percents = [int(p) for p in re.findall(rb"(\d+)%", seen)]
+            if percents and max(percents) >= 30:
+                return max(percents)
+    return -1
+
+
+def test_import_killed_midway_leaves_the_database_as_it_was(tmp_path, env):
+    assert run("seed").exit_code == 0
+    db_path = tmp_path / "bulk.db"
+    before = count(db_path)
+    path = tmp_path / "big.ndjson"
+    write_ndjson(path, 4000, seed=11)
+    script = Path(sys.executable).with_name("meetings")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [*command, "import", str(path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        stdin=subprocess.DEVNULL,
+    )
+    os.close(terminal)
+    try:
+        progress = _progress(controller, time.monotonic() + 120)
+        process.send_signal(signal.SIGKILL)
+        assert process.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        os.close(controller)
+        if process.poll() is None:
+            process.kill()
+    assert 30 <= progress < 100, "the import was not caught in the middle of its transaction"
+    assert process.stdout.read() == b""
+    process.stdout.close()
+    assert count(db_path) == before
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert (
+            connection.execute(
+                "SELECT count(*) FROM meeting WHERE id LIKE 'synthetic-%'"
+            ).fetchone()[0]
+            == 0
+        )
+
+
+# --- The same data over HTTP -----------------------------------------------------------------
+
+
+def test_ndjson_streams_every_match_without_paging(client):
+    response = client.get(
+        "/v1/meetings?country=KR&limit=1", headers={"Accept": "application/x-ndjson"}
+    )
+    assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
+    lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    total = client.get("/v1/meetings?country=KR").get_json()["meta"]["total"]
+    assert len(lines) == total > 1
+    assert lines[0] == client.get(f"/v1/meetings/{lines[0]['id']}").get_json()
+
+
+def test_csv_has_a_row_per_match(client):
+    response = client.get("/v1/meetings?country=JP&sort=date", headers={"Accept": "text/csv"})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    listed = client.get("/v1/meetings?country=JP&sort=date&limit=100").get_json()["data"]
+    assert [r["id"] for r in rows] == [m["id"] for m in listed]
+    first = rows[0]
+    assert first["parties"] == "; ".join(p["country"] for p in listed[0]["parties"])
+    assert first["title"] == listed[0]["title"]
+
+
+def test_icalendar_feed_is_timed_or_all_day_as_precision_allows(client):
+    response = client.get("/v1/meetings", headers={"Accept": "text/calendar"})
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    calendar = icalendar.Calendar.from_ical(response.get_data())
+    events = {str(e["uid"]).split("@")[0]: e for e in calendar.walk("VEVENT")}
+    total = client.get("/v1/meetings").get_json()["meta"]["total"]
+    assert len(events) == total
+    timed = events["2023-11-13-jp-cl-foreign-ministers-meeting"]
+    assert timed.decoded("dtstart").isoformat() == "2023-11-14T00:00:00+00:00"
+    assert timed.decoded("duration").total_seconds() == 30 * 60
+    day = events["2024-09-06-jp-kr-summit"]
+    assert day.decoded("dtstart").isoformat() == "2024-09-06"
+    assert day.decoded("dtend").isoformat() == "2024-09-07"
+    month = events["2018-09-jp-kr-summit-new-york"]
+    assert (month.decoded("dtstart").isoformat(), month.decoded("dtend").isoformat()) == (
+        "2018-09-01",
+        "2018-10-01",
+    )
+    assert str(events["2002-07-01-jp-kr-summit-tokyo"]["status"]) == "TENTATIVE"
+
+
+def test_unservable_accept_is_406_problem(client):
+    response = client.get("/v1/meetings", headers={"Accept": "application/xml"})
+    assert response.status_code == 406
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert "text/csv" in response.get_json()["detail"]
+    assert client.get("/v1/meetings", headers={"Accept": "*/*"}).mimetype == "application/json"
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    assert client.get("/v1/meetings", headers={"Accept": browser}).mimetype == "application/json"
