@@ -9,7 +9,7 @@ from gunicorn.app.base import BaseApplication
 
 from . import auth, bulk, create_app, db
 from .config import load
-from .models import ApiKey, Meeting, create_tables
+from .models import ApiKey, Change, Meeting, create_tables
 from .records import instant
 from .seeding import SeedError, load_seeds
 
@@ -173,12 +173,13 @@ def default_workers() -> int:
     type=click.IntRange(1, 64),
 )
 def serve(host, port, workers):
-    """Serve the API with gunicorn; a new database gets its tables and the seeds first."""
+    """Serve the API with gunicorn; a database that never held a meeting gets the seeds first."""
     url = _bind()
+    create_tables()
     with db.db.connection_context():
-        fresh = not Meeting.table_exists()
+        # A database that never held a meeting (not one deleted since) gets the seed records.
+        fresh = not Change.select().exists() and not Meeting.select().exists()
     if fresh:
-        create_tables()
         click.echo(f"new database at {url}: {_seed(None, None)}", err=True)
     click.echo(f"serving http://{host}:{port}/v1/meetings (docs at /docs)", err=True)
     _Gunicorn(

@@ -2,10 +2,11 @@
 
 import os
 import signal
+import subprocess
 
 import pytest
 import requests
-from conftest import serve
+from conftest import meetings_command, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -74,3 +75,14 @@ def test_sigterm_stops_the_server_cleanly(server):
     process = server["process"]
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
+
+
+def test_a_key_made_before_the_first_start_does_not_stop_the_seeding(tmp_path):
+    env = {**os.environ, "MEETINGS_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    made = subprocess.run([*meetings_command(), "keys", "create", "early"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    with serve(tmp_path, env, workers=1) as running:
+        body = requests.get(f"{running['base']}/v1/meetings", timeout=5).json()
+        assert body["meta"]["total"] >= 10
