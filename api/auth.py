@@ -44,7 +44,10 @@ def authenticate() -> ApiKey:
     scheme, _, key = header.partition(" ")
     if not header:
         _unauthorized("Writing needs an API key: send `Authorization: Bearer <key>`.", None)
-    if scheme.lower() != "bearer" or not key.strip():
+    if scheme.lower() != "bearer":
+        # RFC 6750 3.1: no error code for a request that does not use this scheme at all.
+        _unauthorized("The Authorization header must be `Bearer <key>`.", None)
+    if not key.strip():
         _unauthorized("The Authorization header must be `Bearer <key>`.", "invalid_request")
     key = key.strip()
     parts = key.split("_", 2)  # the secret part may itself contain "_"

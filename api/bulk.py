@@ -11,7 +11,7 @@ from .db import db
 from .formats import batches, csv_lines
 from .models import Meeting
 from .records import meeting_documents, portable_documents
-from .seeding import SeedError, flatten, parse_seed
+from .seeding import SeedError, flatten, parse_seed, with_references
 from .store import Conflict, save_meetings
 
 BY_ID = [(Meeting.id, False)]
@@ -28,11 +28,7 @@ def _seed_records(text: str, name: str) -> list[dict]:
     except SeedError as exc:
         raise ImportError_(str(exc)) from None
     people = {p["id"]: p for p in data["people"]}
-    for meeting in data["meetings"]:
-        for participant in meeting["participants"]:
-            participant["person"] = people.get(participant["person"], participant["person"])
-        meeting["sources"] = [data["source"], *meeting["sources"][1:]]
-    return data["meetings"]
+    return with_references(data["meetings"], people, {data["source"]["id"]: data["source"]})
 
 
 def _raw_records(text: str, name: str) -> list[tuple[str, object]]:

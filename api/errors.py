@@ -38,6 +38,9 @@ def _field_errors(messages: dict) -> dict:
     for location_messages in messages.values():
         if isinstance(location_messages, dict):
             merged.update(location_messages)
+    # marshmallow's name for "the body as a whole" means nothing to a client.
+    if "_schema" in merged:
+        merged["body"] = merged.pop("_schema")
     # A repeated parameter's messages come keyed by position; `country=XX` wants them flat.
     for name, value in merged.items():
         if isinstance(value, dict) and all(str(k).isdigit() for k in value):
@@ -53,6 +56,8 @@ def _detail(error: HTTPException, data: dict, errors: dict) -> str:
         return f"Invalid {location}{plural}: {names}."
     if error.code == 500:
         return "The server met an error it did not expect. It has been logged."
+    if error.code == 400 and request.is_json:
+        return "The request body is not valid JSON."
     return error.description or http.HTTPStatus(error.code).description
 
 

@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from schemas.seedfile import SeedFile
 
 from .db import db
-from .store import Conflict, save_meetings, save_people, save_sources
+from .store import Conflict, save_meetings
 
 
 class SeedError(Exception):
@@ -118,6 +118,16 @@ def check_articles(path: Path, data: dict, articles_dir: Path) -> None:
         raise SeedError(path, problems)
 
 
+def with_references(meetings: list[dict], people: dict, sources: dict) -> list[dict]:
+    """The meetings with the people and sources their files define given whole, as the write
+    path takes them: one way in for seeds, imports and the API."""
+    for meeting in meetings:
+        for participant in meeting["participants"]:
+            participant["person"] = people.get(participant["person"], participant["person"])
+        meeting["sources"] = [sources.get(s, s) for s in meeting["sources"]]
+    return meetings
+
+
 @dataclass
 class SeedSummary:
     files: int = 0
@@ -151,9 +161,8 @@ def load_seeds(paths: list[Path] | None = None, articles_dir: Path | None = None
                 )
             origin[meeting["id"]] = (path, i)
             meetings.append(meeting)
+    with_references(meetings, people, sources)
     with db.atomic():
-        save_people(list(people.values()))
-        save_sources(list(sources.values()))
         try:
             outcome = save_meetings(meetings)
         except Conflict as exc:

@@ -60,47 +60,35 @@ def starts_at(date, start_time: str | None, timezone: str | None) -> dt.datetime
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def save_people(people: list[dict]) -> dict[str, str]:
-    """Insert or update people; returns what happened to each id."""
-    outcome = {}
-    for person in people:
-        existing = Person.get_or_none(Person.id == person["id"])
-        if existing is None:
-            Person.create(**person)
-            outcome[person["id"]] = "created"
-        elif any(getattr(existing, k) != v for k, v in person.items()):
-            Person.update(**person).where(Person.id == person["id"]).execute()
-            _touch(
-                Participant.select(Participant.meeting).where(Participant.person == person["id"])
-            )
-            outcome[person["id"]] = "updated"
-        else:
-            outcome[person["id"]] = "unchanged"
-    return outcome
+def _save_shown(model, records: list[dict], shown_by, batch: set[str]) -> set[str]:
+    """Insert or update records that meetings show (people, sources); returns the changed ids.
 
-
-def save_sources(sources: list[dict]) -> None:
-    for source in sources:
-        existing = Source.get_or_none(Source.id == source["id"])
-        if existing is None:
-            Source.create(**source)
-        elif any(getattr(existing, k) != v for k, v in source.items()):
-            Source.update(**source).where(Source.id == source["id"]).execute()
-            _touch(
-                MeetingSource.select(MeetingSource.meeting).where(
-                    MeetingSource.source == source["id"]
-                )
-            )
+    Inserts tolerate a concurrent writer adding the same record first. Meetings that show a
+    changed record get a new revision, except those of the batch being saved, which the caller
+    stores (and bumps) once.
+    """
+    changed = set()
+    for record in records:
+        model.insert(**record).on_conflict_ignore().execute()
+        stored = model.get_by_id(record["id"])
+        if any(getattr(stored, k) != v for k, v in record.items()):
+            model.update(**record).where(model.id == record["id"]).execute()
+            changed.add(record["id"])
+    if changed:
+        link = shown_by.model
+        showing = {r.meeting_id for r in link.select(link.meeting).where(shown_by.in_(changed))}
+        _touch(showing - batch, refresh_search=model is Person)
+    return changed
 
 
 def _log(meeting_id: str, op: str, revision: int, at: dt.datetime) -> None:
     Change.insert(meeting_id=meeting_id, op=op, revision=revision, at=at).execute()
 
 
-def _touch(meeting_ids) -> None:
+def _touch(meeting_ids, refresh_search: bool = False) -> None:
     """Bump meetings whose representation changed through a record they show."""
     now = utcnow()
-    ids = [m.id for m in Meeting.select(Meeting.id).where(Meeting.id.in_(meeting_ids))]
+    ids = [m.id for m in Meeting.select(Meeting.id).where(Meeting.id.in_(list(meeting_ids)))]
     if not ids:
         return
     Meeting.update(revision=Meeting.revision + 1, updated_at=now).where(
@@ -108,10 +96,31 @@ def _touch(meeting_ids) -> None:
     ).execute()
     for meeting in Meeting.select(Meeting.id, Meeting.revision).where(Meeting.id.in_(ids)):
         _log(meeting.id, "updated", meeting.revision, now)
+    if refresh_search:
+        for meeting_id, text in _stored_search_texts(ids).items():
+            Meeting.update(search_text=text).where(Meeting.id == meeting_id).execute()
 
 
-def _resolve_references(meetings: list[dict]) -> None:
-    """People and sources given whole are stored first; the meetings then refer to their ids."""
+def _stored_search_texts(ids: list[str]) -> dict[str, str]:
+    """Search text rebuilt from what is stored, for meetings whose participants were renamed."""
+    from .records import portable_documents
+
+    meetings = list(Meeting.select().where(Meeting.id.in_(ids)))
+    texts = {}
+    for document in portable_documents(meetings):
+        names = {p["person"]["id"]: p["person"]["name"] for p in document["participants"]}
+        document["participants"] = [
+            {**p, "person": p["person"]["id"]} for p in document["participants"]
+        ]
+        texts[document["id"]] = _search_text(document, names)
+    return texts
+
+
+def _resolve_references(meetings: list[dict]) -> set[str]:
+    """People and sources given whole are stored first; the meetings then refer to their ids.
+
+    Returns the ids of the people and sources that changed.
+    """
     people = {}
     sources = {}
     for meeting in meetings:
@@ -123,8 +132,10 @@ def _resolve_references(meetings: list[dict]) -> None:
             if isinstance(source, dict):
                 sources[source["id"]] = source
                 meeting["sources"][i] = source["id"]
-    save_people(list(people.values()))
-    save_sources(list(sources.values()))
+    batch = {m["id"] for m in meetings}
+    return _save_shown(Person, list(people.values()), Participant.person, batch) | _save_shown(
+        Source, list(sources.values()), MeetingSource.source, batch
+    )
 
 
 def delete_meeting(meeting_id: str, revision: int) -> None:
@@ -272,7 +283,7 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
 
     Run inside a transaction: on any error the caller rolls the whole batch back.
     """
-    _resolve_references(meetings)
+    changed_refs = _resolve_references(meetings)
     _check_references(meetings)
     names = {
         p.id: p.name
@@ -290,7 +301,8 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
     for meeting in meetings:
         mid, digest = meeting["id"], _digest(meeting)
         old = existing.get(mid)
-        if old is not None and old.content_hash == digest:
+        shown = {p["person"] for p in meeting["participants"]} | set(meeting["sources"])
+        if old is not None and old.content_hash == digest and not shown & changed_refs:
             outcome[mid] = "unchanged"
             if progress:
                 progress(1)

@@ -3,10 +3,11 @@
 import functools
 import hashlib
 import json
+import time
 
 from flask import Response, current_app, g, request
 from flask_smorest import abort
-from peewee import IntegrityError, PostgresqlDatabase
+from peewee import IntegrityError, OperationalError, PostgresqlDatabase
 
 from .auth import authenticate
 from .db import db
@@ -21,11 +22,12 @@ def etag(meeting: Meeting) -> str:
     return f'"{meeting.id}.{meeting.revision}"'
 
 
-def matches(header: str | None, tag: str) -> bool:
+def matches(header: str | None, tag: str, *, weak: bool = True) -> bool:
+    """Whether an If-None-Match (weak comparison) or If-Match (strong) header names `tag`."""
     if not header:
         return False
     tags = [t.strip() for t in header.split(",")]
-    return "*" in tags or tag in tags or f"W/{tag}" in tags
+    return "*" in tags or tag in tags or (weak and f"W/{tag}" in tags)
 
 
 def current(meeting_id: str, *, lock: bool = False) -> Meeting:
@@ -47,7 +49,7 @@ def check_if_match(meeting: Meeting) -> None:
     header = request.headers.get("If-Match")
     if not header:
         abort(428, message="This write needs an `If-Match` header with the record's current ETag.")
-    if not matches(header, etag(meeting)):
+    if not matches(header, etag(meeting), weak=False):
         abort(
             412,
             message=f"The record has changed: its current ETag is {etag(meeting)}.",
@@ -79,12 +81,36 @@ def _answer(saved):
     return _replay(saved)
 
 
+BODY_TYPES = {
+    "POST": "application/json",
+    "PUT": "application/json",
+    "PATCH": "application/merge-patch+json",
+}
+ATTEMPTS = 3
+
+
+def _check_body_type() -> None:
+    expected = BODY_TYPES.get(request.method)
+    if expected and request.mimetype != expected:
+        headers = {"Accept-Patch": expected} if request.method == "PATCH" else {}
+        abort(
+            415,
+            message=f"A {request.method} body must be `Content-Type: {expected}`.",
+            headers=headers,
+        )
+
+
 def write(view):
-    """Authenticate, then run the view in one transaction; Idempotency-Key replays answers."""
+    """Authenticate, then run the view in one transaction; Idempotency-Key replays answers.
+
+    A transaction that loses a race with another writer (the same new person inserted at the
+    same moment, a deadlock, a busy database) runs again, three times in all at most.
+    """
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         g.api_key = authenticate()
+        _check_body_type()
         key = request.headers.get(IDEMPOTENCY_HEADER)
         if key is not None and not 1 <= len(key) <= 200:
             abort(
@@ -92,41 +118,56 @@ def write(view):
                 message=f"{IDEMPOTENCY_HEADER} must be 1 to 200 characters.",
                 errors={IDEMPOTENCY_HEADER: ["Length must be between 1 and 200."]},
             )
-        try:
-            with db.atomic():
-                if key:
-                    saved = IdempotentRequest.get_or_none(
-                        (IdempotentRequest.api_key == g.api_key.name)
-                        & (IdempotentRequest.key == key)
-                    )
-                    if saved is not None:
-                        return _answer(saved)
-                response = current_app.make_response(view(*args, **kwargs))
-                if key and response.status_code < 300:
-                    IdempotentRequest.create(
-                        api_key=g.api_key.name,
-                        key=key,
-                        fingerprint=_fingerprint(),
-                        status=response.status_code,
-                        body=response.get_data(as_text=True),
-                        headers=json.dumps(
-                            [
-                                (k, v)
-                                for k, v in response.headers.items()
-                                if k.lower() in ("location", "etag", "content-type")
-                            ]
-                        ),
-                    )
-                return response
-        except Conflict as exc:
-            abort(exc.status, message=str(exc), errors={exc.field: [str(exc)]})
-        except IntegrityError:
-            # Another request with the same key committed first: answer as it did.
-            saved = key and IdempotentRequest.get_or_none(
-                (IdempotentRequest.api_key == g.api_key.name) & (IdempotentRequest.key == key)
-            )
-            if saved:
-                return _answer(saved)
-            raise
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return _attempt(view, key, args, kwargs)
+            except (IntegrityError, OperationalError):
+                if db.obj.in_transaction():
+                    raise
+                if attempt == ATTEMPTS:
+                    break
+                time.sleep(0.02 * attempt)
+        abort(
+            503,
+            message="The write kept colliding with concurrent writes; retry it shortly.",
+            headers={"Retry-After": "1"},
+        )
 
     return wrapper
+
+
+def _saved_answer(key):
+    saved = IdempotentRequest.get_or_none(
+        (IdempotentRequest.api_key == g.api_key.name) & (IdempotentRequest.key == key)
+    )
+    return saved and _answer(saved)
+
+
+def _attempt(view, key, args, kwargs):
+    try:
+        with db.atomic():
+            if key and (replay := _saved_answer(key)):
+                return replay
+            response = current_app.make_response(view(*args, **kwargs))
+            if key and response.status_code < 300:
+                kept = [
+                    (k, v)
+                    for k, v in response.headers.items()
+                    if k.lower() in ("location", "etag", "content-type")
+                ]
+                IdempotentRequest.create(
+                    api_key=g.api_key.name,
+                    key=key,
+                    fingerprint=_fingerprint(),
+                    status=response.status_code,
+                    body=response.get_data(as_text=True),
+                    headers=json.dumps(kept),
+                )
+            return response
+    except Conflict as exc:
+        abort(exc.status, message=str(exc), errors={exc.field: [str(exc)]})
+    except IntegrityError:
+        # Another request with the same Idempotency-Key committed first: answer as it did.
+        if key and (replay := _saved_answer(key)):
+            return replay
+        raise

@@ -240,7 +240,7 @@ class MeetingIn(_Strict):
             if len(values) != len(set(values)):
                 fail(field, "Each entry may appear only once.")
         parties = set(data.get("parties", []))
-        for i, participant in enumerate(data.get("participants", [])):
+        for i, participant in enumerate(data.get("participants", []), 1):
             if participant["country"] not in parties:
                 fail("participants", f"Participant {i}'s country is not among the parties.")
         if any(r["id"] == data.get("id") for r in data.get("related", [])):

@@ -1,4 +1,8 @@
-"""Fixtures: an app over its own temporary SQLite file, seeded; clients; shared assertions."""
+"""Fixtures: an app over its own fresh database, seeded; clients; shared assertions.
+
+Every test that asks for a database runs twice: on SQLite (a temporary file of its own) and on
+PostgreSQL (a database of its own in a throwaway cluster), unless marked `sqlite_only`.
+"""
 
 import os
 import shutil
@@ -11,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from pgcluster import Cluster, server_bindir
 
 from api import create_app, db
 from api.auth import create_key
@@ -27,29 +32,104 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    """`sqlite_only` tests (the embedded default's own behaviour) skip the PostgreSQL run."""
+    for item in list(items):
+        callspec = getattr(item, "callspec", None)
+        if (
+            callspec
+            and callspec.params.get("backend") == "postgresql"
+            and item.get_closest_marker("sqlite_only")
+        ):
+            items.remove(item)
+
+
 @pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory) -> Path:
-    """A database file with the tables and every seed, built once and copied per test."""
-    path = tmp_path_factory.mktemp("template") / "seeded.db"
-    db.bind(sqlite_url(path))
-    create_tables()
-    with db.db.connection_context():
-        load_seeds()
-        db.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.db.close()
-    return path
+def postgres():
+    """A throwaway PostgreSQL cluster for the whole run, if the server is installed."""
+    if server_bindir() is None:
+        if os.environ.get("MEETINGS_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required (MEETINGS_REQUIRE_POSTGRES) but not installed")
+        pytest.skip("PostgreSQL server not installed: apt-get install postgresql")
+    cluster = Cluster()
+    yield cluster
+    cluster.destroy()
+
+
+class Databases:
+    """Fresh databases of one backend: empty, or seeded (a copy of a template seeded once)."""
+
+    def __init__(self, backend: str, folder: Path, cluster: Cluster | None):
+        self.backend, self.folder, self.cluster, self.count = backend, folder, cluster, 0
+        template = self._new("template")
+        db.bind(template)
+        create_tables()
+        with db.db.connection_context():
+            load_seeds()
+            if backend == "sqlite":
+                db.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.db.close()
+        self.template = template
+
+    def _new(self, stem: str, template: str | None = None) -> str:
+        self.count += 1
+        name = f"{stem}_{self.count}"
+        if self.backend == "sqlite":
+            path = self.folder / f"{name}.db"
+            if template:
+                shutil.copy(template.removeprefix("sqlite:///"), path)
+            return sqlite_url(path)
+        return self.cluster.create_database(name, template and template.rsplit("/", 1)[1])
+
+    def empty(self) -> str:
+        return self._new("empty")
+
+    def seeded(self) -> str:
+        return self._new("test", self.template)
+
+    def drop(self, url: str) -> None:
+        if self.backend == "postgresql":
+            if db.db.obj is not None and not db.db.is_closed():
+                db.db.close()
+            self.cluster.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def databases(backend, tmp_path_factory, request) -> Databases:
+    cluster = request.getfixturevalue("postgres") if backend == "postgresql" else None
+    return Databases(backend, tmp_path_factory.mktemp(backend), cluster)
 
 
 @pytest.fixture
-def database_path(tmp_path, seeded_template) -> Path:
-    path = tmp_path / "meetings.db"
-    shutil.copy(seeded_template, path)
-    return path
+def database_url(databases):
+    url = databases.seeded()
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture
-def app(database_path):
-    return create_app({"DATABASE_URL": sqlite_url(database_path), "TESTING": True})
+def empty_database_url(databases):
+    url = databases.empty()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def seeded_template(databases) -> str:
+    return databases.template
+
+
+@pytest.fixture
+def app(database_url):
+    return create_app({"DATABASE_URL": database_url, "TESTING": True})
 
 
 @pytest.fixture
@@ -58,8 +138,8 @@ def client(app):
 
 
 @pytest.fixture
-def empty_app(tmp_path):
-    app = create_app({"DATABASE_URL": sqlite_url(tmp_path / "empty.db"), "TESTING": True})
+def empty_app(empty_database_url):
+    app = create_app({"DATABASE_URL": empty_database_url, "TESTING": True})
     create_tables()
     return app
 

@@ -17,18 +17,18 @@ from pathlib import Path
 import icalendar
 import pytest
 from click.testing import CliRunner
-from conftest import sqlite_url
 
+from api import db
 from api.cli import main
+from api.models import MODELS, Meeting
 from api.seeding import default_seed_files
 from bench.synthetic import write_ndjson
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    url = sqlite_url(tmp_path / "bulk.db")
-    monkeypatch.setenv("DATABASE_URL", url)
-    return {**os.environ, "DATABASE_URL": url}
+def env(empty_database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    return {**os.environ, "DATABASE_URL": empty_database_url}
 
 
 def run(*args, stdin=None):
@@ -36,9 +36,17 @@ def run(*args, stdin=None):
     return result
 
 
-def count(db_path) -> int:
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute("SELECT count(*) FROM meeting").fetchone()[0]
+def count(env, where=None) -> int:
+    db.bind(env["DATABASE_URL"])
+    with db.db.connection_context():
+        query = Meeting.select()
+        return (query.where(where) if where is not None else query).count()
+
+
+def wipe(env) -> None:
+    db.bind(env["DATABASE_URL"])
+    with db.db.connection_context():
+        db.db.drop_tables(MODELS)
 
 
 @pytest.mark.parametrize("fmt", ["ndjson", "json", "csv"])
@@ -52,12 +60,10 @@ def test_export_wipe_import_export_is_byte_identical(tmp_path, env, fmt):
     portable = run("export", "--format", "ndjson" if fmt == "csv" else fmt).output
     dump = tmp_path / ("dump.json" if fmt == "json" else "dump.ndjson")
     dump.write_text(portable, encoding="utf-8")
-    (tmp_path / "bulk.db").unlink()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{tmp_path / 'bulk.db'}{suffix}").unlink(missing_ok=True)
+    wipe(env)
     result = run("import", dump)
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"{count(tmp_path / 'bulk.db')} created, 0 updated, 0 unchanged"
+    assert result.output.strip() == f"{count(env)} created, 0 updated, 0 unchanged"
     again = run("export", "--format", fmt)
     if fmt == "csv":
         # CSV carries the server's timestamps; everything else in it must be the same.
@@ -73,7 +79,7 @@ def test_reimporting_an_export_changes_nothing(tmp_path, env):
     dump.write_text(run("export").output, encoding="utf-8")
     result = run("import", dump)
     assert result.exit_code == 0
-    assert result.output.strip() == f"0 created, 0 updated, {count(tmp_path / 'bulk.db')} unchanged"
+    assert result.output.strip() == f"0 created, 0 updated, {count(env)} unchanged"
 
 
 def test_import_reads_stdin_json_arrays_and_seed_files(tmp_path, env):
@@ -92,7 +98,7 @@ def test_import_reads_stdin_json_arrays_and_seed_files(tmp_path, env):
 
 def test_import_is_all_or_nothing_and_names_the_line(tmp_path, env):
     assert run("seed").exit_code == 0
-    before = count(tmp_path / "bulk.db")
+    before = count(env)
     path = tmp_path / "bad.ndjson"
     write_ndjson(path, 50, seed=5)
     lines = path.read_text().splitlines()
@@ -104,7 +110,7 @@ def test_import_is_all_or_nothing_and_names_the_line(tmp_path, env):
     assert result.exit_code == 1
     assert "line 42" in result.output and "parties" in result.output and "XX" in result.output
     assert "nothing was stored" in result.output
-    assert count(tmp_path / "bulk.db") == before
+    assert count(env) == before
 
 
 def test_import_rejects_unknown_fields_and_bad_json(tmp_path, env):
@@ -138,8 +144,7 @@ def _progress(fd, deadline) -> int:
 
 def test_import_killed_midway_leaves_the_database_as_it_was(tmp_path, env):
     assert run("seed").exit_code == 0
-    db_path = tmp_path / "bulk.db"
-    before = count(db_path)
+    before = count(env)
     path = tmp_path / "big.ndjson"
     write_ndjson(path, 4000, seed=11)
     script = Path(sys.executable).with_name("meetings")
@@ -164,15 +169,12 @@ def test_import_killed_midway_leaves_the_database_as_it_was(tmp_path, env):
     assert 30 <= progress < 100, "the import was not caught in the middle of its transaction"
     assert process.stdout.read() == b""
     process.stdout.close()
-    assert count(db_path) == before
-    with sqlite3.connect(db_path) as connection:
-        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert (
-            connection.execute(
-                "SELECT count(*) FROM meeting WHERE id LIKE 'synthetic-%'"
-            ).fetchone()[0]
-            == 0
-        )
+    assert count(env) == before
+    assert count(env, Meeting.id.startswith("synthetic-")) == 0
+    if env["DATABASE_URL"].startswith("sqlite:"):
+        path = env["DATABASE_URL"].removeprefix("sqlite:///")
+        with sqlite3.connect(path) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 # --- The same data over HTTP -----------------------------------------------------------------

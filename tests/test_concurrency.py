@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from conftest import meetings_command, new_meeting, serve, sqlite_url
+from conftest import meetings_command, new_meeting, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -19,9 +19,9 @@ MERGE = "application/merge-patch+json"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, databases):
     folder = tmp_path_factory.mktemp("concurrency")
-    env = {**os.environ, "DATABASE_URL": sqlite_url(folder / "meetings.db")}
+    env = {**os.environ, "DATABASE_URL": databases.seeded()}
     key = subprocess.run(
         [*meetings_command(), "keys", "create", "load"],
         env=env,

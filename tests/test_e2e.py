@@ -80,8 +80,13 @@ def test_sigterm_stops_the_server_cleanly(server):
 def test_a_key_made_before_the_first_start_does_not_stop_the_seeding(tmp_path):
     env = {**os.environ, "MEETINGS_DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
-    made = subprocess.run([*meetings_command(), "keys", "create", "early"], env=env,
-                          capture_output=True, text=True, timeout=60)
+    made = subprocess.run(
+        [*meetings_command(), "keys", "create", "early"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert made.returncode == 0, made.stderr
     with serve(tmp_path, env, workers=1) as running:
         body = requests.get(f"{running['base']}/v1/meetings", timeout=5).json()

@@ -1,25 +1,23 @@
 """`meetings keys`: create shows a key once, list never shows it, revoke stops it."""
 
 import hashlib
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
-from conftest import new_meeting, sqlite_url
+from conftest import new_meeting
 
 from api import auth, create_app, db
 from api.cli import main
+from api.models import ApiKey
 
 
 @pytest.fixture
-def cli(tmp_path, monkeypatch):
-    path = tmp_path / "keys.db"
-    monkeypatch.setenv("DATABASE_URL", sqlite_url(path))
+def cli(empty_database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
 
     def invoke(*args):
         return CliRunner().invoke(main, list(args))
 
-    invoke.path = path
     return invoke
 
 
@@ -28,10 +26,9 @@ def test_create_list_revoke(cli):
     assert created.exit_code == 0
     key = created.stdout.strip()
     assert key.startswith("mr_") and len(key) > 40
-    with sqlite3.connect(cli.path) as connection:
-        stored = connection.execute("SELECT key_hash FROM api_key").fetchall()
-    assert stored == [(hashlib.sha256(key.encode()).hexdigest(),)]
-    assert key not in cli.path.read_bytes().decode("latin-1")
+    with db.db.connection_context():
+        stored = [(k.name, k.key_hash) for k in ApiKey.select()]
+    assert stored == [("mirror-service", hashlib.sha256(key.encode()).hexdigest())]
     listed = cli("keys", "list")
     assert "mirror-service" in listed.output and "never" in listed.output
     assert key not in listed.output and "active" in listed.output

@@ -1,10 +1,8 @@
 """Property-based run of every operation in the committed openapi.yaml against the app."""
 
-import shutil
-
 import pytest
 import schemathesis
-from conftest import ROOT, sqlite_url
+from conftest import ROOT
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
@@ -15,10 +13,10 @@ schema = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, seeded_template):
-    path = tmp_path_factory.mktemp("schemathesis") / "meetings.db"
-    shutil.copy(seeded_template, path)
-    return create_app({"DATABASE_URL": sqlite_url(path)})
+def app(databases):
+    url = databases.seeded()
+    yield create_app({"DATABASE_URL": url})
+    databases.drop(url)
 
 
 @schema.parametrize()

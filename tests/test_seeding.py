@@ -6,7 +6,7 @@ import shutil
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import ARTICLES_DIR, sqlite_url
+from conftest import ARTICLES_DIR
 
 from api import db
 from api.cli import main
@@ -24,8 +24,8 @@ def seed_dir(tmp_path):
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", sqlite_url(tmp_path / "cli.db"))
+def run(empty_database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
 
     def invoke(*args):
         return CliRunner().invoke(main, list(map(str, args)))
@@ -214,10 +214,10 @@ def test_articles_check_rejects_a_changed_article(run, seed_dir, fake_articles):
     assert result.exit_code == 1 and "source.sha256" in result.output
 
 
-def test_init_db_is_safe_twice(run, tmp_path):
+def test_init_db_is_safe_twice(run, empty_database_url):
     assert run("init-db").exit_code == 0
     assert run("init-db").exit_code == 0
-    db.bind(sqlite_url(tmp_path / "cli.db"))
+    db.bind(empty_database_url)
     create_tables()
     with db.db.connection_context():
         assert Meeting.table_exists()

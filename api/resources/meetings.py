@@ -234,8 +234,6 @@ class MeetingItem(MethodView):
         """
         meeting = current(meeting_id, lock=True)
         check_if_match(meeting)
-        if request.mimetype != MERGE_PATCH:
-            abort(415, message=f"A PATCH body must be `Content-Type: {MERGE_PATCH}`.")
         patch = request.get_json(silent=True)
         if not isinstance(patch, dict):
             abort(
@@ -276,4 +274,6 @@ class MeetingItem(MethodView):
         meeting = current(meeting_id, lock=True)
         check_if_match(meeting)
         delete_meeting(meeting_id, meeting.revision)
-        return Response(status=204)
+        response = Response(status=204)
+        del response.headers["Content-Type"]
+        return response
