@@ -9,9 +9,23 @@ from gunicorn.app.base import BaseApplication
 
 from . import auth, bulk, create_app, db
 from .config import load
-from .models import ApiKey, Change, Meeting, create_tables
+from .migrations import LATEST, current_version, exclusive, is_new, migrate
+from .models import ApiKey, Change, Meeting
 from .records import instant
 from .seeding import SeedError, load_seeds
+
+
+def _schema_ready(create: bool = True) -> None:
+    """A new database gets the schema; one made by an older version must be migrated first."""
+    with db.db.connection_context():
+        new, version = is_new(), current_version()
+    if new and create:
+        migrate()
+    elif version < LATEST:
+        raise click.ClickException(
+            f"the database schema is at version {version}, this version of the API needs "
+            f"{LATEST}: run `meetings migrate` first"
+        )
 
 
 def _bind() -> str:
@@ -24,9 +38,9 @@ def _bind() -> str:
 
 
 def _seed(paths, articles):
+    """Load seed files on the open connection; a rejected file stops the command."""
     try:
-        with db.db.connection_context():
-            summary = load_seeds(paths or None, articles_dir=articles)
+        summary = load_seeds(paths or None, articles_dir=articles)
     except SeedError as exc:
         raise click.ClickException(f"seed data rejected, nothing was loaded:\n{exc}") from None
     return summary
@@ -39,10 +53,24 @@ def main():
 
 @main.command("init-db")
 def init_db():
-    """Create the tables (safe to run again)."""
+    """Create the tables of a new database, or bring an older one up to date (safe twice)."""
     url = _bind()
-    create_tables()
-    click.echo(f"tables ready in {url}")
+    applied = migrate()
+    click.echo(
+        f"schema at version {LATEST} in {url}"
+        + (f" (applied {', '.join(applied)})" if applied else "")
+    )
+
+
+@main.command("migrate")
+def migrate_command():
+    """Apply the schema migrations this version needs; does nothing when there are none."""
+    url = _bind()
+    applied = migrate()
+    if applied:
+        click.echo(f"applied {', '.join(applied)}: {url} is at schema version {LATEST}")
+    else:
+        click.echo(f"nothing to do: {url} is at schema version {LATEST}")
 
 
 @main.command()
@@ -55,8 +83,9 @@ def init_db():
 def seed(files, articles):
     """Validate and load the seed files (all of them by default) in one transaction."""
     _bind()
-    create_tables()
-    click.echo(str(_seed(list(files), articles)))
+    _schema_ready()
+    with db.db.connection_context():
+        click.echo(str(_seed(list(files), articles)))
 
 
 @main.group()
@@ -69,7 +98,7 @@ def keys():
 def keys_create(name):
     """Create a key called NAME and print it: it is shown this once, only its hash is kept."""
     _bind()
-    create_tables()
+    _schema_ready()
     with db.db.connection_context():
         if ApiKey.get_or_none(ApiKey.name == name) is not None:
             raise click.ClickException(f"a key called {name!r} exists already")
@@ -82,7 +111,7 @@ def keys_create(name):
 def keys_list():
     """Names, creation and last use of every key (never the keys themselves)."""
     _bind()
-    create_tables()
+    _schema_ready()
     with db.db.connection_context():
         rows = list(ApiKey.select().order_by(ApiKey.name))
     if not rows:
@@ -98,7 +127,7 @@ def keys_list():
 def keys_revoke(name):
     """Revoke the key called NAME: writes with it get 401 from now on."""
     _bind()
-    create_tables()
+    _schema_ready()
     with db.db.connection_context():
         if not auth.revoke_key(name):
             raise click.ClickException(f"no active key called {name!r}")
@@ -111,7 +140,7 @@ def import_(file):
     """Import meetings from FILE (`-` for standard input): NDJSON, a JSON array, or a seed
     file (.yaml). All or nothing: one invalid record and nothing is stored."""
     _bind()
-    create_tables()
+    _schema_ready()
     name = file.name if file.name != "<stdin>" else "stdin"
     text = file.read()
     try:
@@ -141,6 +170,7 @@ def export(fmt):
     """Write every meeting to standard output, by id. NDJSON and JSON hold each record as
     `meetings import` reads it back; CSV is one flat row a meeting."""
     _bind()
+    _schema_ready()
     with db.db.connection_context():
         for chunk in bulk.export_lines(fmt):
             click.echo(chunk, nl=False)
@@ -175,12 +205,12 @@ def default_workers() -> int:
 def serve(host, port, workers):
     """Serve the API with gunicorn; a database that never held a meeting gets the seeds first."""
     url = _bind()
-    create_tables()
-    with db.db.connection_context():
-        # A database that never held a meeting (not one deleted since) gets the seed records.
-        fresh = not Change.select().exists() and not Meeting.select().exists()
-    if fresh:
-        click.echo(f"new database at {url}: {_seed(None, None)}", err=True)
+    _schema_ready()
+    # A database that never held a meeting (not one deleted since) gets the seed records; the
+    # lock keeps instances starting together on a new database from seeding it twice.
+    with db.db.connection_context(), exclusive():
+        if not Change.select().exists() and not Meeting.select().exists():
+            click.echo(f"new database at {url}: {_seed(None, None)}", err=True)
     click.echo(f"serving http://{host}:{port}/v1/meetings (docs at /docs)", err=True)
     _Gunicorn(
         {

@@ -59,10 +59,8 @@ def bind(url: str):
 def init_app(app):
     bind(app.config["DATABASE_URL"])
 
-    @app.before_request
-    def _connect():
-        db.connect(reuse_if_open=True)
-
+    # Connections open on first use (peewee's autoconnect), so /healthz and a request that
+    # fails before touching the database never open one; teardown always closes it.
     @app.teardown_request
     def _close(exc):
         if not db.is_closed():

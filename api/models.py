@@ -1,4 +1,5 @@
-"""Peewee models. Tables are created by `meetings init-db`, never at import."""
+"""Peewee models: the latest schema. Tables are made by the migrations (`meetings migrate`),
+never at import."""
 
 import datetime as dt
 import json
@@ -240,8 +241,3 @@ MODELS = (
     ApiKey,
     IdempotentRequest,
 )
-
-
-def create_tables():
-    with db.connection_context():
-        db.create_tables(MODELS, safe=True)

@@ -1,13 +1,15 @@
 """Reading meetings: filters, and whole documents for a page in a fixed number of queries."""
 
 import datetime as dt
+import re
 from collections import defaultdict
 
-from peewee import fn
+from peewee import SQL, PostgresqlDatabase, fn
 
 from schemas.fields import lookup_country
 from schemas.meeting import INVERSE_RELATIONS
 
+from .db import db
 from .models import (
     AgreedPoint,
     Discussed,
@@ -56,10 +58,25 @@ def filter_meetings(args: dict):
     if "updated_since" in args:
         since = args["updated_since"].astimezone(dt.UTC).replace(tzinfo=None)
         query = query.where(Meeting.updated_at >= since)
-    for word in (args.get("q") or "").lower().split():
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Meeting.search_text.contains(escaped))
+    if "q" in args:
+        query = query.where(Meeting.id.in_(text_search(args["q"])))
     return query
+
+
+def text_search(q: str):
+    """Ids of meetings holding every word of `q` (as a word or the start of one), found through
+    the engine's own index: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL."""
+    words = re.findall(r"\w+", q.lower())
+    if not words:
+        return SQL("(SELECT id FROM meeting WHERE 1 = 0)")
+    param = db.obj.param
+    if isinstance(db.obj, PostgresqlDatabase):
+        terms = " & ".join(f"{w}:*" for w in words)
+        match = f"search_vector @@ to_tsquery('simple', {param})"
+    else:
+        terms = " ".join(f'"{w}"*' for w in words)
+        match = f"rowid IN (SELECT rowid FROM meeting_fts WHERE meeting_fts MATCH {param})"
+    return SQL(f"(SELECT id FROM meeting WHERE {match})", [terms])
 
 
 def meeting_documents(meetings: list[Meeting]) -> list[dict]:

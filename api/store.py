@@ -7,6 +7,7 @@ data twice changes nothing; a changed one is replaced and its revision bumped.
 import datetime as dt
 import hashlib
 import json
+import re
 import zoneinfo
 
 from peewee import chunked
@@ -198,7 +199,9 @@ def _search_text(meeting: dict, names: dict[str, str]) -> str:
     for point in meeting["agreed_points"] + meeting["discussed"]:
         parts += [point["text"], point.get("quote") or ""]
     parts += [names.get(p["person"], "") for p in meeting["participants"]]
-    return " ".join(" ".join(parts).lower().split())
+    # Words only, so FTS5 and PostgreSQL's parser split the text the same way ("Japan–South"
+    # is one token to PostgreSQL, two to FTS5, two here).
+    return " ".join(re.findall(r"\w+", " ".join(parts).lower()))
 
 
 def _row(meeting: dict, names: dict[str, str]) -> dict:

@@ -19,7 +19,7 @@ from pgcluster import Cluster, server_bindir
 
 from api import create_app, db
 from api.auth import create_key
-from api.models import create_tables
+from api.migrations import migrate
 from api.seeding import load_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,7 @@ class Databases:
         self.backend, self.folder, self.cluster, self.count = backend, folder, cluster, 0
         template = self._new("template")
         db.bind(template)
-        create_tables()
+        migrate()
         with db.db.connection_context():
             load_seeds()
             if backend == "sqlite":
@@ -140,7 +140,7 @@ def client(app):
 @pytest.fixture
 def empty_app(empty_database_url):
     app = create_app({"DATABASE_URL": empty_database_url, "TESTING": True})
-    create_tables()
+    migrate()
     return app
 
 

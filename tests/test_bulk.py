@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from api import db
 from api.cli import main
-from api.models import MODELS, Meeting
+from api.models import Meeting
 from api.seeding import default_seed_files
 from bench.synthetic import write_ndjson
 
@@ -44,9 +44,16 @@ def count(env, where=None) -> int:
 
 
 def wipe(env) -> None:
-    db.bind(env["DATABASE_URL"])
+    """Everything gone, schema included: as good as a new database."""
+    url = env["DATABASE_URL"]
+    if url.startswith("sqlite:"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        return
+    db.bind(url)
     with db.db.connection_context():
-        db.db.drop_tables(MODELS)
+        db.db.execute_sql("DROP SCHEMA public CASCADE")
+        db.db.execute_sql("CREATE SCHEMA public")
 
 
 @pytest.mark.parametrize("fmt", ["ndjson", "json", "csv"])

@@ -10,7 +10,8 @@ from conftest import ARTICLES_DIR
 
 from api import db
 from api.cli import main
-from api.models import Meeting, create_tables
+from api.migrations import migrate
+from api.models import Meeting
 from api.seeding import default_seed_files
 
 
@@ -218,6 +219,6 @@ def test_init_db_is_safe_twice(run, empty_database_url):
     assert run("init-db").exit_code == 0
     assert run("init-db").exit_code == 0
     db.bind(empty_database_url)
-    create_tables()
+    migrate()
     with db.db.connection_context():
         assert Meeting.table_exists()

@@ -1,0 +1,107 @@
+"""Versioned schema migrations: each module `mNNNN_name.py` has `up(database)`.
+
+`migrate()` applies the ones not yet applied, each in its own transaction, and records them in
+the `schema_migration` table; running it again does nothing. Several instances starting at
+once take turns: PostgreSQL through an advisory lock, SQLite through its write lock.
+"""
+
+import datetime as dt
+import importlib
+import pkgutil
+from contextlib import contextmanager
+
+from peewee import CharField, DateTimeField, IntegerField, Model, PostgresqlDatabase
+
+from ..db import db
+
+ADVISORY_LOCK = 7_340_211
+
+
+class SchemaMigration(Model):
+    version = IntegerField(primary_key=True)
+    name = CharField(max_length=100)
+    applied_at = DateTimeField()
+
+    class Meta:
+        database = db
+        table_name = "schema_migration"
+
+
+def available() -> list:
+    modules = [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in pkgutil.iter_modules(__path__)
+        if info.name.startswith("m")
+    ]
+    return sorted(modules, key=lambda m: m.VERSION)
+
+
+LATEST = available()[-1].VERSION
+
+
+def applied() -> set[int]:
+    if not SchemaMigration.table_exists():
+        return set()
+    return {row.version for row in SchemaMigration.select(SchemaMigration.version)}
+
+
+def pending() -> list:
+    done = applied()
+    return [m for m in available() if m.VERSION not in done]
+
+
+def current_version() -> int:
+    done = applied()
+    return max(done) if done else 0
+
+
+def is_new() -> bool:
+    """A database with none of our tables yet."""
+    return not SchemaMigration.table_exists() and "meeting" not in db.get_tables()
+
+
+def _baseline() -> None:
+    """Databases made before migrations were recorded: mark the steps their tables show."""
+    if SchemaMigration.table_exists() or "meeting" not in db.get_tables():
+        return
+    SchemaMigration.create_table()
+    steps = {1: True, 2: "change" in db.get_tables()}
+    for module in available():
+        if steps.get(module.VERSION):
+            SchemaMigration.create(
+                version=module.VERSION,
+                name=module.NAME,
+                applied_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            )
+
+
+@contextmanager
+def exclusive():
+    """A transaction that one instance at a time holds: PostgreSQL's advisory lock, or SQLite's
+    write lock (its transactions begin IMMEDIATE)."""
+    with db.atomic():
+        if isinstance(db.obj, PostgresqlDatabase):
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK,))
+        yield
+
+
+def migrate(upto: int | None = None) -> list[str]:
+    """Apply every pending migration (up to `upto`); returns the names applied."""
+    names = []
+    with db.connection_context():
+        _baseline()
+        SchemaMigration.create_table(safe=True)
+        for module in available():
+            if upto is not None and module.VERSION > upto:
+                break
+            with exclusive():
+                if SchemaMigration.get_or_none(SchemaMigration.version == module.VERSION):
+                    continue
+                module.up(db.obj)
+                SchemaMigration.create(
+                    version=module.VERSION,
+                    name=module.NAME,
+                    applied_at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+                )
+                names.append(f"{module.VERSION:04d}_{module.NAME}")
+    return names

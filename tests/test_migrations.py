@@ -1,0 +1,128 @@
+"""Schema migrations: from the first schema to the latest with every record intact."""
+
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+from conftest import meetings_command
+
+from api import create_app, db
+from api.cli import main
+from api.migrations import LATEST, applied, available, migrate
+from api.models import MODELS, Meeting
+
+V1_TABLES = (
+    "person",
+    "source",
+    "meeting",
+    "party",
+    "participant",
+    "agreed_point",
+    "discussed",
+    "meeting_topic",
+    "meeting_source",
+    "relation",
+)
+
+
+def rows(url: str, table: str) -> list[dict]:
+    db.bind(url)
+    with db.db.connection_context():
+        cursor = db.db.execute_sql(f'SELECT * FROM "{table}"')
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def copy_rows(source_url: str, target_url: str, table: str) -> None:
+    """Copy a table's rows, as they are, into the same table of another database."""
+    data = rows(source_url, table)
+    db.bind(target_url)
+    with db.db.connection_context(), db.db.atomic():
+        # Only the columns the first schema had (not the later generated search column).
+        columns = {c.name for c in db.db.get_columns(table)}
+        for row in ({k: v for k, v in r.items() if k in columns} for r in data):
+            names = ", ".join(f'"{n}"' for n in row)
+            marks = ", ".join([db.db.param] * len(row))
+            db.db.execute_sql(
+                f'INSERT INTO "{table}" ({names}) VALUES ({marks})', list(row.values())
+            )
+
+
+def documents(url: str) -> dict:
+    client = create_app({"DATABASE_URL": url}).test_client()
+    listed = client.get("/v1/meetings?limit=100").get_json()["data"]
+    return {m["id"]: m for m in listed}
+
+
+def test_first_schema_migrated_to_the_latest_keeps_every_record(database_url, empty_database_url):
+    # The first schema, holding the seed records as the read API v1 stored them.
+    db.bind(empty_database_url)
+    assert migrate(upto=1) == ["0001_initial"]
+    for table in V1_TABLES:
+        copy_rows(database_url, empty_database_url, table)
+    expected = documents(database_url)
+    assert rows(empty_database_url, "meeting")
+
+    db.bind(empty_database_url)
+    applied_now = migrate()
+    assert applied_now == [f"{m.VERSION:04d}_{m.NAME}" for m in available()[1:]]
+    assert documents(empty_database_url) == expected
+    client = create_app({"DATABASE_URL": empty_database_url}).test_client()
+    # Search works on the migrated rows, and the change log knows every old record.
+    assert client.get("/v1/meetings?q=kishida").get_json()["meta"]["total"] >= 1
+    changes = client.get("/v1/changes?limit=1000").get_json()["data"]
+    assert {c["id"] for c in changes if c["op"] == "created"} == set(expected)
+
+
+def test_migrating_twice_does_nothing(empty_database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    first = CliRunner().invoke(main, ["migrate"])
+    assert first.exit_code == 0 and "applied 0001_initial" in first.output
+    second = CliRunner().invoke(main, ["migrate"])
+    assert second.exit_code == 0 and "nothing to do" in second.output
+    db.bind(empty_database_url)
+    with db.db.connection_context():
+        assert applied() == {m.VERSION for m in available()}
+
+
+def test_migrated_schema_has_every_models_column(empty_database_url):
+    db.bind(empty_database_url)
+    migrate()
+    with db.db.connection_context():
+        tables = set(db.db.get_tables())
+        for model in MODELS:
+            assert model._meta.table_name in tables
+            columns = {c.name for c in db.db.get_columns(model._meta.table_name)}
+            assert {f.column_name for f in model._meta.sorted_fields} <= columns, model
+
+
+def test_database_made_before_migrations_is_recognised(empty_database_url):
+    db.bind(empty_database_url)
+    with db.db.connection_context():
+        db.db.create_tables(MODELS)
+        Meeting.select().count()
+    assert migrate() == [f"{m.VERSION:04d}_{m.NAME}" for m in available() if m.VERSION > 2]
+
+
+def test_serve_refuses_a_database_that_needs_migrating(empty_database_url):
+    db.bind(empty_database_url)
+    migrate(upto=1)
+    result = subprocess.run(
+        [*meetings_command(), "serve", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"DATABASE_URL": empty_database_url, "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode != 0
+    assert f"needs {LATEST}" in result.stderr and "meetings migrate" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["seed"], ["export"], ["keys", "list"]])
+def test_other_commands_refuse_an_old_schema_too(empty_database_url, monkeypatch, command):
+    db.bind(empty_database_url)
+    migrate(upto=2)
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 1 and "meetings migrate" in result.output
