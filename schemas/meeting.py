@@ -72,7 +72,7 @@ class IdOrObject(fields.Field):
     """A reference: the id of an existing record, or the record itself (created or updated)."""
 
     def __init__(self, schema: type[Schema], **kwargs):
-        self.schema = schema
+        self.schema = schema()  # one instance: building a schema costs more than loading
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -82,7 +82,7 @@ class IdOrObject(fields.Field):
                 raise ValidationError(errors)
             return value
         if isinstance(value, dict):
-            return self.schema().load(value)
+            return self.schema.load(value)
         raise ValidationError("Expected an id or an object.")
 
 
