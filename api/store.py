@@ -11,7 +11,7 @@ import re
 import zoneinfo
 from collections import defaultdict
 
-from peewee import PostgresqlDatabase, chunked
+from peewee import DateField, DateTimeField, PostgresqlDatabase, chunked
 from psycopg2.extras import execute_values
 
 from .db import db
@@ -19,6 +19,7 @@ from .models import (
     AgreedPoint,
     Change,
     Discussed,
+    JSONList,
     Meeting,
     MeetingSource,
     MeetingTopic,
@@ -35,11 +36,18 @@ CHUNK = 500
 
 
 def select_in(column, values, *fields):
-    """Rows whose `column` is one of `values`, a chunk at a time (databases cap parameters)."""
+    """Rows (as tuples of `fields`, or of every column) whose `column` is one of `values`, a
+    chunk at a time: databases cap the parameters of a statement. Plain SQL, because building
+    a peewee query per chunk costs more than running it."""
     values = list(values)
     model = column.model
+    fields = fields or tuple(model._meta.sorted_fields)
+    names = ", ".join(f'"{f.column_name}"' for f in fields)
+    sql = f'SELECT {names} FROM "{model._meta.table_name}" WHERE "{column.column_name}" IN '
     for start in range(0, len(values), CHUNK):
-        yield from model.select(*fields).where(column.in_(values[start : start + CHUNK]))
+        chunk = values[start : start + CHUNK]
+        marks = ", ".join([db.obj.param] * len(chunk))
+        yield from db.obj.execute_sql(f"{sql}({marks})", chunk).fetchall()
 
 
 def insert_rows(model, rows: list[dict], ignore_conflicts: bool = False) -> None:
@@ -51,7 +59,15 @@ def insert_rows(model, rows: list[dict], ignore_conflicts: bool = False) -> None
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     table = f'"{model._meta.table_name}"'
     sqlite = not isinstance(db.obj, PostgresqlDatabase)
-    values = [tuple(_adapt(f.db_value(row[f.name]), sqlite) for f in fields) for row in rows]
+    convert = [_converter(f, sqlite) for f in fields]
+    names = [f.name for f in fields]
+    values = [
+        tuple(
+            row[n] if c is None or row[n] is None else c(row[n])
+            for n, c in zip(names, convert, strict=True)
+        )
+        for row in rows
+    ]
     cursor = db.obj.cursor()
     if sqlite:
         verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
@@ -64,11 +80,14 @@ def insert_rows(model, rows: list[dict], ignore_conflicts: bool = False) -> None
         )
 
 
-def _adapt(value, sqlite: bool):
-    # SQLite's driver stores dates as text; give it the text peewee itself would read back.
-    if sqlite and isinstance(value, dt.date):
-        return str(value)
-    return value
+def _converter(field, sqlite: bool):
+    """How a value goes to the driver: as it is for text, numbers and ids; JSON lists through
+    their field; dates as the text peewee reads back from SQLite."""
+    if isinstance(field, JSONList):
+        return field.db_value
+    if sqlite and isinstance(field, DateField | DateTimeField):
+        return str
+    return None
 
 
 class Conflict(ValueError):
@@ -110,17 +129,21 @@ def _save_shown(model, records: list[dict], shown_by, batch: set[str]) -> set[st
     changed record get a new revision, except those of the batch being saved, which the caller
     stores (and bumps) once.
     """
-    stored = {r.id: r for r in select_in(model.id, [r["id"] for r in records])}
+    columns = [f.name for f in model._meta.sorted_fields]
+    stored = {
+        row[0]: dict(zip(columns, row, strict=True))
+        for row in select_in(model.id, [r["id"] for r in records])
+    }
     insert_rows(model, [r for r in records if r["id"] not in stored], ignore_conflicts=True)
     changed = set()
     for record in records:
         old = stored.get(record["id"])
-        if old is not None and any(getattr(old, k) != v for k, v in record.items()):
+        if old is not None and any(old[k] != v for k, v in record.items()):
             model.update(**record).where(model.id == record["id"]).execute()
             changed.add(record["id"])
     if changed:
         link = shown_by.model
-        showing = {r.meeting_id for r in select_in(shown_by, changed, link.meeting)}
+        showing = {meeting for (meeting,) in select_in(shown_by, changed, link.meeting)}
         _touch(showing - batch, refresh_search=model is Person)
     return changed
 
@@ -132,7 +155,7 @@ def _log(meeting_id: str, op: str, revision: int, at: dt.datetime) -> None:
 def _touch(meeting_ids, refresh_search: bool = False) -> None:
     """Bump meetings whose representation changed through a record they show."""
     now = utcnow()
-    ids = [m.id for m in select_in(Meeting.id, meeting_ids, Meeting.id)]
+    ids = [mid for (mid,) in select_in(Meeting.id, meeting_ids, Meeting.id)]
     if not ids:
         return
     for chunk in chunked(ids, CHUNK):
@@ -142,8 +165,8 @@ def _touch(meeting_ids, refresh_search: bool = False) -> None:
     insert_rows(
         Change,
         [
-            {"meeting_id": m.id, "op": "updated", "revision": m.revision, "at": now}
-            for m in select_in(Meeting.id, ids, Meeting.id, Meeting.revision)
+            {"meeting_id": mid, "op": "updated", "revision": revision, "at": now}
+            for mid, revision in select_in(Meeting.id, ids, Meeting.id, Meeting.revision)
         ],
     )
     if refresh_search:
@@ -217,7 +240,7 @@ def _check_references(meetings: list[dict]) -> None:
         "related": {r["id"] for m in meetings for r in m["related"]} - batch,
     }
     found = {
-        key: {row.id for row in select_in(model.id, wanted[key], model.id)}
+        key: {found for (found,) in select_in(model.id, wanted[key], model.id)}
         for key, model in (("person", Person), ("source", Source), ("related", Meeting))
     }
     for meeting in meetings:
@@ -336,18 +359,20 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
     changed_refs = _resolve_references(meetings)
     _check_references(meetings)
     person_ids = {p["person"] for m in meetings for p in m["participants"]}
-    names = {p.id: p.name for p in select_in(Person.id, person_ids, Person.id, Person.name)}
+    names = dict(select_in(Person.id, person_ids, Person.id, Person.name))
     ids = [m["id"] for m in meetings]
     existing = {
-        m.id: m
-        for m in select_in(Meeting.id, ids, Meeting.id, Meeting.content_hash, Meeting.revision)
+        mid: (digest, revision)
+        for mid, digest, revision in select_in(
+            Meeting.id, ids, Meeting.id, Meeting.content_hash, Meeting.revision
+        )
     }
-    gone = {t.id for t in select_in(Tombstone.id, set(ids) - set(existing), Tombstone.id)}
+    gone = {tid for (tid,) in select_in(Tombstone.id, set(ids) - set(existing), Tombstone.id)}
     old_links = defaultdict(set)
-    for link in select_in(
+    for mid, other, relation in select_in(
         Relation.meeting, existing, Relation.meeting, Relation.other, Relation.relation
     ):
-        old_links[link.meeting_id].add((link.other_id, link.relation))
+        old_links[mid].add((other, relation))
 
     now, outcome, touched = utcnow(), {}, set()
     created, updated, children, changes = [], [], defaultdict(list), []
@@ -355,7 +380,7 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
         mid, digest = meeting["id"], _digest(meeting)
         old = existing.get(mid)
         shown = {p["person"] for p in meeting["participants"]} | set(meeting["sources"])
-        if old is not None and old.content_hash == digest and not shown & changed_refs:
+        if old is not None and old[0] == digest and not shown & changed_refs:
             outcome[mid] = "unchanged"
         elif old is None:
             if mid in gone:
@@ -385,7 +410,7 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
                 (mid, {**_row(meeting, names), "content_hash": digest, "updated_at": now})
             )
             changes.append(
-                {"meeting_id": mid, "op": "updated", "revision": old.revision + 1, "at": now}
+                {"meeting_id": mid, "op": "updated", "revision": old[1] + 1, "at": now}
             )
             outcome[mid] = "updated"
         if outcome[mid] != "unchanged":
