@@ -176,9 +176,11 @@ def export(fmt):
             click.echo(chunk, nl=False)
 
 
-class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict):
-        self.options = options
+class Gunicorn(BaseApplication):
+    """gunicorn run from Python: each worker builds its own app (and database connections)."""
+
+    def __init__(self, factory, options: dict):
+        self.factory, self.options = factory, options
         super().__init__()
 
     def load_config(self):
@@ -186,7 +188,20 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return create_app()
+        return self.factory()
+
+
+def gunicorn_options(host: str, port: int, workers: int) -> dict:
+    """How `meetings serve` runs gunicorn; the benchmark serves its ceiling app the same way."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        "graceful_timeout": 30,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "info",
+    }
 
 
 def default_workers() -> int:
@@ -212,17 +227,7 @@ def serve(host, port, workers):
         if not Change.select().exists() and not Meeting.select().exists():
             click.echo(f"new database at {url}: {_seed(None, None)}", err=True)
     click.echo(f"serving http://{host}:{port}/v1/meetings (docs at /docs)", err=True)
-    _Gunicorn(
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "worker_class": "sync",
-            "graceful_timeout": 30,
-            "accesslog": None,
-            "errorlog": "-",
-            "loglevel": "info",
-        }
-    ).run()
+    Gunicorn(create_app, gunicorn_options(host, port, workers)).run()
 
 
 @main.command()

@@ -86,6 +86,8 @@ class Meeting(BaseModel):
     search_text = TextField()
     # SHA-256 of the record as given, so that loading the same record again changes nothing.
     content_hash = CharField(max_length=64)
+    # The record as the API shows it, re-rendered by every write that changes it.
+    document = TextField(null=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow, index=True)
     revision = IntegerField(default=1)

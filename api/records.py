@@ -6,15 +6,10 @@ from collections import defaultdict
 
 from peewee import SQL, PostgresqlDatabase, fn
 
-from schemas.fields import lookup_country
-from schemas.meeting import INVERSE_RELATIONS
-
 from .db import db
+from .documents import render
 from .models import (
-    AgreedPoint,
-    Discussed,
     Meeting,
-    MeetingSource,
     MeetingTopic,
     Participant,
     Party,
@@ -80,125 +75,9 @@ def text_search(q: str):
 
 
 def meeting_documents(meetings: list[Meeting]) -> list[dict]:
-    """Full documents for these meetings: one query per kind of child, whatever their number."""
-    ids = [m.id for m in meetings]
-    if not ids:
-        return []
-
-    def grouped(query, key="meeting_id"):
-        groups = defaultdict(list)
-        for row in query:
-            groups[getattr(row, key)].append(row)
-        return groups
-
-    parties = grouped(Party.select().where(Party.meeting.in_(ids)).order_by(Party.position))
-    participants = grouped(
-        Participant.select(Participant, Person.id, Person.name)
-        .join(Person)
-        .where(Participant.meeting.in_(ids))
-        .order_by(Participant.position)
-    )
-    points = grouped(
-        AgreedPoint.select().where(AgreedPoint.meeting.in_(ids)).order_by(AgreedPoint.position)
-    )
-    discussed = grouped(
-        Discussed.select().where(Discussed.meeting.in_(ids)).order_by(Discussed.position)
-    )
-    topics = grouped(
-        MeetingTopic.select().where(MeetingTopic.meeting.in_(ids)).order_by(MeetingTopic.topic)
-    )
-    sources = grouped(
-        MeetingSource.select(MeetingSource, Source)
-        .join(Source)
-        .where(MeetingSource.meeting.in_(ids))
-        .order_by(MeetingSource.position)
-    )
-    # A record's own links in the order it states them, then the inverses of links other
-    # records state to it, by their id: the same order however the data was loaded.
-    stated, inverse, wanted = defaultdict(list), defaultdict(list), set(ids)
-    for link in (
-        Relation.select()
-        .where(Relation.meeting.in_(ids) | Relation.other.in_(ids))
-        .order_by(Relation.meeting, Relation.position)
-    ):
-        if link.meeting_id in wanted:
-            stated[link.meeting_id].append({"id": link.other_id, "relation": link.relation})
-        if link.other_id in wanted:
-            inverse[link.other_id].append(
-                {"id": link.meeting_id, "relation": INVERSE_RELATIONS[link.relation]}
-            )
-
-    return [
-        {
-            "id": m.id,
-            "title": m.title,
-            "summary": m.summary,
-            "type": m.type,
-            "format": m.format,
-            "status": m.status,
-            "date": m.date,
-            "date_precision": m.date_precision,
-            "date_basis": m.date_basis,
-            "date_note": m.date_note,
-            "start_time": m.start_time,
-            "timezone": m.timezone,
-            "starts_at": instant(m.starts_at),
-            "duration_minutes": m.duration_minutes,
-            "duration_approximate": m.duration_approximate,
-            "location": m.location_country
-            and {
-                "venue": m.location_venue,
-                "city": m.location_city,
-                "region": m.location_region,
-                "country": m.location_country,
-            },
-            "occasion": m.occasion,
-            "parties": [
-                {"country": p.country, "name": lookup_country(p.country).name}
-                for p in parties[m.id]
-            ],
-            "participants": [
-                {
-                    "person": {"id": p.person.id, "name": p.person.name},
-                    "country": p.country,
-                    "title": p.title,
-                    "side": p.side,
-                }
-                for p in participants[m.id]
-            ],
-            "agreed_points": [
-                {
-                    "position": p.position,
-                    "kind": p.kind,
-                    "text": p.text,
-                    "topics": p.topics,
-                    "quote": p.quote,
-                }
-                for p in points[m.id]
-            ],
-            "discussed": [
-                {"position": d.position, "text": d.text, "topics": d.topics, "quote": d.quote}
-                for d in discussed[m.id]
-            ],
-            "topics": [t.topic for t in topics[m.id]],
-            "sources": [
-                {
-                    "id": s.source.id,
-                    "publisher": s.source.publisher,
-                    "title": s.source.title,
-                    "url": s.source.url,
-                    "published_at": s.source.published_at,
-                    "seed_file": s.source.seed_file,
-                }
-                for s in sources[m.id]
-            ],
-            "related": stated[m.id] + inverse[m.id],
-            "created_at": instant(m.created_at),
-            "updated_at": instant(m.updated_at),
-            "revision": m.revision,
-        }
-        for m in meetings
-    ]
+    """Full documents for these meetings, rendered afresh (see api.documents)."""
+    rendered = render([m.id for m in meetings])
+    return [rendered[m.id] for m in meetings]
 
 
 def meeting_counts(column, ids=None) -> dict:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from peewee import DateField, DateTimeField, PostgresqlDatabase, chunked
 from psycopg2.extras import execute_values
 
+from . import documents
 from .db import db
 from .models import (
     AgreedPoint,
@@ -172,6 +173,7 @@ def _touch(meeting_ids, refresh_search: bool = False) -> None:
     if refresh_search:
         for meeting_id, text in _stored_search_texts(ids).items():
             Meeting.update(search_text=text).where(Meeting.id == meeting_id).execute()
+    documents.refresh(ids)
 
 
 def _stored_search_texts(ids: list[str]) -> dict[str, str]:
@@ -409,9 +411,7 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
             updated.append(
                 (mid, {**_row(meeting, names), "content_hash": digest, "updated_at": now})
             )
-            changes.append(
-                {"meeting_id": mid, "op": "updated", "revision": old[1] + 1, "at": now}
-            )
+            changes.append({"meeting_id": mid, "op": "updated", "revision": old[1] + 1, "at": now})
             outcome[mid] = "updated"
         if outcome[mid] != "unchanged":
             for model, rows in _children(meeting):
@@ -439,6 +439,7 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
         ],
     )
     insert_rows(Change, changes)
+    documents.refresh(mid for mid, what in outcome.items() if what != "unchanged")
     # A new or changed link shows on the other record too, so its revision (and ETag) moves.
     touched -= {mid for mid, what in outcome.items() if what != "unchanged"}
     if touched:

@@ -65,7 +65,11 @@ def _baseline() -> None:
     if SchemaMigration.table_exists() or "meeting" not in db.get_tables():
         return
     SchemaMigration.create_table()
-    steps = {1: True, 2: "change" in db.get_tables()}
+    tables = set(db.get_tables())
+    columns = {c.name for c in db.get_columns("meeting")}
+    steps = {1: True, 2: "change" in tables,
+             3: "meeting_fts" in tables or "search_vector" in columns,
+             4: "document" in columns}
     for module in available():
         if steps.get(module.VERSION):
             SchemaMigration.create(
