@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 from flask import request
 from flask_smorest import abort
 
+from . import counts
+
 
 def _encode(state: dict) -> str:
     raw = json.dumps(state, separators=(",", ":")).encode()
@@ -57,16 +59,26 @@ def _url(**replace) -> str:
     return request.base_url + ("?" + urlencode(pairs) if pairs else "")
 
 
-def paginate(query, *, keys, key_of, limit: int, cursor: str | None, sort: str = ""):
+def paginate(
+    query,
+    *,
+    keys,
+    key_of,
+    limit: int,
+    cursor: str | None,
+    sort: str = "",
+    filters: dict | None = None,
+):
     """One page of `query` ordered by `keys` [(column, descending)], and its links and total.
 
-    `key_of(row)` gives a row's key values, as JSON-friendly strings or numbers.
+    `key_of(row)` gives a row's key values, as JSON-friendly strings or numbers. `filters`
+    (what the query selects on) lets the total come from the count cache.
     """
     forward, values = True, None
     if cursor:
         state = _decode(cursor, sort, len(keys))
         forward, values = state["d"] == "next", state["k"]
-    total = query.count()
+    total = query.count() if filters is None else counts.total(query, filters)
     order = [c.desc() if desc == forward else c.asc() for c, desc in keys]
     if values is not None:
         query = query.where(after(keys, values, forward))

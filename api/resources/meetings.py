@@ -132,6 +132,7 @@ class Meetings(MethodView):
             cursor=cursor,
             sort=sort,
             key_of=lambda m: [m.date_first.isoformat(), m.id],
+            filters={"meetings": True, **filters},
         )
         # The stored documents go out as they are: no rendering, no re-encoding.
         tail = json.dumps({"links": links, "meta": {"total": total}}, ensure_ascii=False)

@@ -55,6 +55,7 @@ class People(MethodView):
             limit=limit,
             cursor=cursor,
             sort="id",
+            filters={"people": True, "country": country},
         )
         counts = meeting_counts(Participant.person, [p.id for p in rows])
         data = [document(p, counts) for p in rows]

@@ -49,6 +49,7 @@ class Sources(MethodView):
             limit=limit,
             cursor=cursor,
             sort="id",
+            filters={"sources": True},
         )
         counts = meeting_counts(MeetingSource.source, [s.id for s in rows])
         data = [document(s, counts) for s in rows]
