@@ -67,9 +67,12 @@ def _baseline() -> None:
     SchemaMigration.create_table()
     tables = set(db.get_tables())
     columns = {c.name for c in db.get_columns("meeting")}
-    steps = {1: True, 2: "change" in tables,
-             3: "meeting_fts" in tables or "search_vector" in columns,
-             4: "document" in columns}
+    steps = {
+        1: True,
+        2: "change" in tables,
+        3: "meeting_fts" in tables or "search_vector" in columns,
+        4: "document" in columns,
+    }
     for module in available():
         if steps.get(module.VERSION):
             SchemaMigration.create(
