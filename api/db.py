@@ -3,7 +3,8 @@
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from flask import got_request_exception
+from peewee import DatabaseProxy, PeeweeException, PostgresqlDatabase, SqliteDatabase
 
 db = DatabaseProxy()
 
@@ -59,9 +60,14 @@ def bind(url: str):
 def init_app(app):
     bind(app.config["DATABASE_URL"])
 
-    # Connections open on first use (peewee's autoconnect), so /healthz and a request that
-    # fails before touching the database never open one; teardown always closes it.
-    @app.teardown_request
-    def _close(exc):
-        if not db.is_closed():
-            db.close()
+    # One connection per worker, opened on first use (peewee's autoconnect) and kept: opening
+    # one, with its pragmas, would cost more than most requests. A database error closes it,
+    # so the next request starts on a fresh one.
+    def _close_after_database_error(sender, exception, **extra):
+        if isinstance(exception, PeeweeException) and not db.is_closed():
+            try:
+                db.close()
+            except PeeweeException:
+                pass
+
+    got_request_exception.connect(_close_after_database_error, app, weak=False)

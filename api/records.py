@@ -23,28 +23,37 @@ def instant(value) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
-def filter_meetings(args: dict):
-    """The meetings query for the list endpoint's filters (sorting and paging apart)."""
+# A record's date covers at most a year, so its first day is within a year of its last.
+LONGEST_DATE = dt.timedelta(days=366)
+
+
+def _has(child, column, value, counting: bool):
+    """Meetings with a child row holding `value`. A page walks the date index and checks each
+    meeting (EXISTS stops at the page's end); a count reads the child index (IN)."""
+    if counting:
+        return Meeting.id.in_(child.select(child.meeting).where(column == value))
+    return fn.EXISTS(
+        child.select(SQL("1")).where((child.meeting == Meeting.id) & (column == value))
+    )
+
+
+def filter_meetings(args: dict, counting: bool = False):
+    """The meetings query for the list endpoint's filters (sorting and paging apart), shaped
+    for fetching a page or, with `counting`, for counting every match."""
     query = Meeting.select()
     for code in args.get("country") or []:
-        query = query.where(
-            Meeting.id.in_(Party.select(Party.meeting).where(Party.country == code))
-        )
+        query = query.where(_has(Party, Party.country, code, counting))
     if "person" in args:
-        query = query.where(
-            Meeting.id.in_(
-                Participant.select(Participant.meeting).where(Participant.person == args["person"])
-            )
-        )
+        query = query.where(_has(Participant, Participant.person, args["person"], counting))
     if "topic" in args:
-        query = query.where(
-            Meeting.id.in_(
-                MeetingTopic.select(MeetingTopic.meeting).where(MeetingTopic.topic == args["topic"])
-            )
-        )
-    # A partial date is a range of days: it matches when the two ranges overlap.
+        query = query.where(_has(MeetingTopic, MeetingTopic.topic, args["topic"], counting))
+    # A partial date is a range of days: it matches when the two ranges overlap. The bound on
+    # date_first changes no result; it lets the date index serve both the range and the order.
     if "date_from" in args:
-        query = query.where(Meeting.date_last >= args["date_from"].first_day)
+        first = args["date_from"].first_day
+        query = query.where(
+            (Meeting.date_last >= first) & (Meeting.date_first >= first - LONGEST_DATE)
+        )
     if "date_to" in args:
         query = query.where(Meeting.date_first <= args["date_to"].last_day)
     for name in ("type", "format", "status", "location_country"):
@@ -54,24 +63,23 @@ def filter_meetings(args: dict):
         since = args["updated_since"].astimezone(dt.UTC).replace(tzinfo=None)
         query = query.where(Meeting.updated_at >= since)
     if "q" in args:
-        query = query.where(Meeting.id.in_(text_search(args["q"])))
+        query = query.where(text_search(args["q"]))
     return query
 
 
 def text_search(q: str):
-    """Ids of meetings holding every word of `q` (as a word or the start of one), found through
-    the engine's own index: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL."""
+    """Meetings holding every word of `q` (as a word or the start of one), found through the
+    engine's own index: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL. (The condition
+    names the meeting table's columns unqualified: it is the only table of the outer query.)"""
     words = re.findall(r"\w+", q.lower())
     if not words:
-        return SQL("(SELECT id FROM meeting WHERE 1 = 0)")
+        return SQL("1 = 0")
     param = db.obj.param
     if isinstance(db.obj, PostgresqlDatabase):
         terms = " & ".join(f"{w}:*" for w in words)
-        match = f"search_vector @@ to_tsquery('simple', {param})"
-    else:
-        terms = " ".join(f'"{w}"*' for w in words)
-        match = f"rowid IN (SELECT rowid FROM meeting_fts WHERE meeting_fts MATCH {param})"
-    return SQL(f"(SELECT id FROM meeting WHERE {match})", [terms])
+        return SQL(f"search_vector @@ to_tsquery('simple', {param})", [terms])
+    terms = " ".join(f'"{w}"*' for w in words)
+    return SQL(f"rowid IN (SELECT rowid FROM meeting_fts WHERE meeting_fts MATCH {param})", [terms])
 
 
 def meeting_documents(meetings: list[Meeting]) -> list[dict]:

@@ -137,20 +137,25 @@ FAMILY = [
     "Yilmaz",
     "Hassan",
 ]
-WORDS = [
-    "cooperation",
-    "dialogue",
-    "partnership",
-    "investment",
-    "stability",
-    "exchange",
-    "resilience",
-    "connectivity",
-    "prosperity",
-    "framework",
-    "coordination",
-    "security",
-]
+# A vocabulary of a few hundred words, so that a search word matches a realistic share of the
+# records (about 1.5% each), not a quarter of them.
+_STEMS = [
+    "cooperation", "dialogue", "partnership", "investment", "stability", "exchange",
+    "resilience", "connectivity", "prosperity", "framework", "coordination", "security",
+    "infrastructure", "education", "agriculture", "shipping", "aviation", "finance",
+    "innovation", "digital", "space", "ocean", "forestry", "water", "migration", "culture",
+    "sport", "science", "research", "youth", "labour", "customs", "tariffs", "railways",
+    "ports", "pipelines", "satellites", "vaccines", "pandemics", "drought", "floods",
+    "earthquakes", "refugees", "sanctions", "disarmament", "nonproliferation",
+    "cybersecurity", "telecommunications", "batteries", "hydrogen",
+]  # fmt: skip
+# Made-up words fill the vocabulary to 200 distinct words.
+_SYLLABLES = ["ka", "lo", "ri", "ven", "sa", "mor", "ti", "del", "na", "quo", "rus", "pel"]
+WORDS = (
+    _STEMS
+    + [a + b + c for a in _SYLLABLES[:5] for b in _SYLLABLES[5:10] for c in _SYLLABLES[10:]][:150]
+    + [f"{a}{b}" for a in _SYLLABLES for b in _SYLLABLES][: 200 - len(_STEMS) - 50]
+)
 
 
 def _person(rng: random.Random, state: str) -> dict:
@@ -164,9 +169,10 @@ def _person(rng: random.Random, state: str) -> dict:
     }
 
 
-def meetings(n: int, seed: int = 1):
-    """Yield `n` meetings as dicts, ids unique and stable for (n-independent) index."""
-    rng = random.Random(seed)
+def meetings(n: int, seed: int = 1, first: int = 0):
+    """Yield `n` meetings as dicts, numbered from `first`: the same seed and number always
+    give the same meeting."""
+    rng = random.Random(seed * 1_000_003 + first)
     start = dt.date(1950, 1, 1).toordinal()
     span = dt.date(2025, 12, 31).toordinal() - start
     sources = [
@@ -179,9 +185,9 @@ def meetings(n: int, seed: int = 1):
             "seed_file": None,
             "sha256": None,
         }
-        for i in range(max(1, n // 50))
+        for i in range(1000)
     ]
-    for i in range(n):
+    for i in range(first, first + n):
         kind = rng.choices(list(TITLES), weights=[40, 35, 10, 10, 5])[0]
         size = 3 if kind == "multilateral_summit" else 2
         parties = []
@@ -243,7 +249,7 @@ def meetings(n: int, seed: int = 1):
         }
 
 
-def write_ndjson(path, n: int, seed: int = 1) -> None:
+def write_ndjson(path, n: int, seed: int = 1, first: int = 0) -> None:
     with open(path, "w", encoding="utf-8") as out:
-        for meeting in meetings(n, seed):
+        for meeting in meetings(n, seed, first):
             out.write(json.dumps(meeting, ensure_ascii=False) + "\n")

@@ -126,13 +126,14 @@ class Meetings(MethodView):
         if media != "application/json":
             return _stream(media, filters, sort)
         rows, links, total = paginate(
-            filter_meetings(filters),
+            filter_meetings(filters).select(Meeting.id, Meeting.date_first, Meeting.document),
             keys=SORT_KEYS[sort],
             limit=limit,
             cursor=cursor,
             sort=sort,
             key_of=lambda m: [m.date_first.isoformat(), m.id],
             filters={"meetings": True, **filters},
+            count_query=filter_meetings(filters, counting=True),
         )
         # The stored documents go out as they are: no rendering, no re-encoding.
         tail = json.dumps({"links": links, "meta": {"total": total}}, ensure_ascii=False)
