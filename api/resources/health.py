@@ -42,12 +42,23 @@ class Readyz(MethodView):
         503 problem saying which. Load balancers send traffic only to ready instances.
         """
         try:
+            # Check on a new connection: the one a worker keeps would not notice a database
+            # that went away and came back (or an SQLite file swapped under it).
+            if not db.is_closed():
+                db.close()
             db.execute_sql("SELECT 1")
             version = current_version()
         except PeeweeException as exc:
-            abort(503, message=f"The database cannot be reached: {type(exc).__name__}.",
-                  headers={"Retry-After": "5"})
+            abort(
+                503,
+                message=f"The database cannot be reached: {type(exc).__name__}.",
+                headers={"Retry-After": "5"},
+            )
         if version != LATEST:
-            abort(503, message=f"The database schema is at version {version}, this version "
-                  f"needs {LATEST}: run `meetings migrate`.", headers={"Retry-After": "30"})
+            abort(
+                503,
+                message=f"The database schema is at version {version}, this version "
+                f"needs {LATEST}: run `meetings migrate`.",
+                headers={"Retry-After": "30"},
+            )
         return {"status": "ready", "schema_version": version}
