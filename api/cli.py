@@ -29,8 +29,9 @@ def _schema_ready(create: bool = True) -> None:
 
 
 def _bind() -> str:
-    url = load()["DATABASE_URL"]
+    """Check every setting and bind the database; a bad setting stops the command, named."""
     try:
+        url = load()["DATABASE_URL"]
         db.bind(url)
     except db.ConfigError as exc:
         raise click.ClickException(str(exc)) from None
@@ -241,7 +242,10 @@ def openapi(output):
     """Print the generated OpenAPI description (YAML), as committed in openapi.yaml."""
     from .openapi import spec_yaml
 
-    app = create_app({"DATABASE_URL": "sqlite:///" + os.devnull})
+    try:
+        app = create_app({"DATABASE_URL": "sqlite:///" + os.devnull})
+    except db.ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     text = spec_yaml(app.extensions["flask-smorest"]["apis"][""]["ext_obj"])
     if output:
         output.write_text(text, encoding="utf-8")

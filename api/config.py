@@ -1,9 +1,18 @@
-"""Settings: defaults, then the environment, then whatever the caller (a test) overrides."""
+"""Settings: defaults, then the environment, then whatever the caller (a test) overrides.
+
+Every setting is checked here, before anything starts: a value that cannot work stops start-up
+with a message naming the setting and what it expects.
+"""
 
 import os
 from pathlib import Path
 
+from limits import parse_many
+from limits.errors import ConfigurationError
+from limits.storage import SCHEMES, storage_from_string
 from platformdirs import user_data_dir
+
+from .db import ConfigError
 
 
 def default_database_url() -> str:
@@ -11,7 +20,77 @@ def default_database_url() -> str:
     return f"sqlite:///{path}"
 
 
+def _whole_number(name: str, value, *, least: int) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or number < least:
+        kind = "a positive whole number" if least > 0 else "a whole number, 0 or more"
+        raise ConfigError(f"{name}={value!r}: expected {kind}")
+    return number
+
+
+def _rate_limit(name: str, value) -> str | None:
+    """A limits rate string ("300 per minute", "10/second; 1000/day"), or None for `off`."""
+    text = str(value).strip()
+    if text.lower() == "off":
+        return None
+    try:
+        items = parse_many(text)
+    except ValueError:
+        items = []
+    if not items or any(item.amount < 1 for item in items):
+        raise ConfigError(
+            f"{name}={value!r}: expected a rate such as '300 per minute' or "
+            "'10/second; 1000/day', or 'off'"
+        )
+    return text
+
+
+def _storage(name: str, value) -> str:
+    uri = str(value).strip()
+    scheme = uri.partition("://")[0]
+    # Flask-Limiter is synchronous: the async+ storages of `limits` do not fit it.
+    schemes = sorted(s for s in SCHEMES if not s.startswith("async+"))
+    if "://" not in uri or scheme not in schemes:
+        raise ConfigError(f"{name}={value!r}: expected a URI with one of {', '.join(schemes)}")
+    try:
+        # Builds the client without connecting: a missing driver (redis, ...) shows up here.
+        storage_from_string(uri)
+    except ConfigurationError as exc:
+        raise ConfigError(f"{name}={value!r}: {exc}") from None
+    return uri
+
+
+def _log_level(name: str, value) -> str:
+    level = str(value).strip().upper()
+    levels = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+    if level not in levels:
+        raise ConfigError(f"{name}={value!r}: expected one of {', '.join(levels)}")
+    return level
+
+
+# name: (default, check), each check turning the raw text into the value the app uses.
+SETTINGS = {
+    "MEETINGS_MAX_BODY_BYTES": (1024 * 1024, lambda n, v: _whole_number(n, v, least=1)),
+    "MEETINGS_READ_RATE_LIMIT": ("300 per minute", _rate_limit),
+    "MEETINGS_WRITE_RATE_LIMIT": ("60 per minute", _rate_limit),
+    "MEETINGS_RATELIMIT_STORAGE": ("memory://", _storage),
+    "MEETINGS_TRUSTED_PROXIES": (0, lambda n, v: _whole_number(n, v, least=0)),
+    "MEETINGS_LOG_LEVEL": ("INFO", _log_level),
+}
+
+
+# A test app (TESTING) counts nothing unless its test sets a limit: one test can make more
+# requests than a client is allowed.
+TEST_DEFAULTS = {"MEETINGS_READ_RATE_LIMIT": "off", "MEETINGS_WRITE_RATE_LIMIT": "off"}
+
+
 def load(overrides: dict | None = None) -> dict:
+    overrides = overrides or {}
+    if overrides.get("TESTING"):
+        overrides = {**TEST_DEFAULTS, **overrides}
     config = {
         "DATABASE_URL": os.environ.get("DATABASE_URL") or default_database_url(),
         "API_TITLE": "Meeting Records API",
@@ -21,5 +100,9 @@ def load(overrides: dict | None = None) -> dict:
         "OPENAPI_JSON_PATH": "openapi.json",
         "JSON_SORT_KEYS": False,
     }
-    config.update(overrides or {})
+    for name, (default, check) in SETTINGS.items():
+        raw = overrides.get(name, os.environ.get(name) or default)
+        config[name] = check(name, raw)
+    config.update({k: v for k, v in overrides.items() if k not in SETTINGS})
+    config["MAX_CONTENT_LENGTH"] = config["MEETINGS_MAX_BODY_BYTES"]
     return config

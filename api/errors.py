@@ -1,9 +1,8 @@
 """RFC 9457 problem details: the one format of every error the API returns."""
 
 import http
-import logging
 
-from flask import Response, json, request
+from flask import Response, current_app, json, request
 from flask_smorest import abort
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
@@ -11,9 +10,8 @@ from werkzeug.exceptions import HTTPException
 from schemas.common import Problem
 
 PROBLEM_TYPE = "application/problem+json"
-log = logging.getLogger("api")
-# RFC 9110 renamed 422; Python's table still has the old phrase.
-TITLES = {422: "Unprocessable Content"}
+# RFC 9110 renamed 413 and 422; Python's table still has the old phrases.
+TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 
 
 def problem(status: int, detail: str, *, errors=None, headers=None) -> Response:
@@ -56,6 +54,9 @@ def _detail(error: HTTPException, data: dict, errors: dict) -> str:
         return f"Invalid {location}{plural}: {names}."
     if error.code == 500:
         return "The server met an error it did not expect. It has been logged."
+    if error.code == 413 and current_app.config.get("MAX_CONTENT_LENGTH"):
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return f"The request body is larger than the {limit} bytes this API accepts."
     if error.code == 400 and request.is_json:
         return "The request body is not valid JSON."
     return error.description or http.HTTPStatus(error.code).description
@@ -67,13 +68,8 @@ class ProblemErrors:
     ERROR_SCHEMA = Problem
 
     def handle_http_exception(self, error: HTTPException):
-        if error.code == 500 and getattr(error, "original_exception", None) is not None:
-            log.error(
-                "unhandled error on %s %s",
-                request.method,
-                request.path,
-                exc_info=error.original_exception,
-            )
+        # An unhandled error has been logged by Flask already (with its traceback), as
+        # "Exception on <path>" from the app's logger.
         data = getattr(error, "data", None) or {}
         errors = data.get("errors") or _field_errors(data.get("messages") or {})
         detail = data.get("message") or _detail(error, data, errors)

@@ -1,6 +1,7 @@
 """The generated OpenAPI description, as the committed `openapi.yaml` holds it."""
 
 import yaml
+from apispec import BasePlugin
 
 DESCRIPTION = "\n\n".join(
     [
@@ -11,10 +12,30 @@ DESCRIPTION = "\n\n".join(
         "Lists return `{data, links, meta}` and an RFC 8288 `Link` header; page with `limit` "
         "(1-100) and the opaque `cursor` of the `next`/`prev` links. Errors are RFC 9457 problem "
         "details (`application/problem+json`).",
+        "Every response carries an `X-Request-ID` (the client's, or a new one) that the "
+        "server's log line for the request names too. A client over a rate limit gets a 429 "
+        "problem with `Retry-After`; responses carry `RateLimit-Limit`, `RateLimit-Remaining` "
+        "and `RateLimit-Reset`.",
     ]
 )
 
 _ORDER = ("openapi", "info", "tags", "paths", "components")
+UNLIMITED = ("/healthz", "/readyz")
+
+
+class RateLimited(BasePlugin):
+    """Every operation but the health checks may answer 429 when its client is over a limit."""
+
+    def init_spec(self, spec):
+        self.spec = spec
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        if path in UNLIMITED:
+            return
+        for operation in operations.values():
+            operation.setdefault("responses", {})["429"] = self.spec.components.get_ref(
+                "response", "TOO_MANY_REQUESTS"
+            )
 
 
 class _Dumper(yaml.SafeDumper):

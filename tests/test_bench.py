@@ -1,0 +1,53 @@
+"""The benchmark command runs end to end on a tiny database (it times nothing here)."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+from bench.run import ENDPOINTS
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.skipif(
+    shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"
+)
+def test_benchmark_runs_end_to_end_on_a_tiny_database(tmp_path):
+    output = tmp_path / "results.md"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--n",
+            "200",
+            "--seconds",
+            "2",
+            "--workers",
+            "2",
+            "--data",
+            str(tmp_path / "data"),
+            "--output",
+            str(output),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = output.read_text()
+    assert "ceiling: bare Flask" in table and "N = 200 meetings" in table
+    for name, *_ in ENDPOINTS:
+        row = next(
+            line
+            for line in table.splitlines()
+            if line.startswith(f"| `{name.replace('{word}', 'resilience')}`")
+        )
+        # Every request of every endpoint was answered (200 or 304), none failed.
+        assert "errors" not in row, row
+    assert "Import: 200 meetings" in table
+    assert (tmp_path / "data" / "n200" / "built.json").exists()
