@@ -54,7 +54,7 @@ class ChangeList(Schema):
 
 @blp.route("")
 class Changes(MethodView):
-    @blp.arguments(ChangeArgs, location="query", as_kwargs=True)
+    @blp.arguments(ChangeArgs(), location="query", as_kwargs=True)
     @blp.response(200, ChangeList)
     def get(self, since, limit):
         """List changes

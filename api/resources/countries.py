@@ -38,7 +38,7 @@ def document(country, counts: dict) -> dict:
 
 @blp.route("")
 class Countries(MethodView):
-    @blp.arguments(CountryArgs, location="query", as_kwargs=True)
+    @blp.arguments(CountryArgs(), location="query", as_kwargs=True)
     @blp.response(200, envelope(CountrySchema, "CountryList"))
     def get(self, limit, cursor=None, all=False):  # noqa: A002 - the parameter's public name
         """List countries

@@ -104,7 +104,7 @@ def _saved(meeting_id: str, status: int, **headers):
 
 @blp.route("")
 class Meetings(MethodView):
-    @blp.arguments(MeetingArgs, location="query", as_kwargs=True)
+    @blp.arguments(MeetingArgs(), location="query", as_kwargs=True)
     @blp.response(
         200,
         MeetingList,
@@ -143,7 +143,7 @@ class Meetings(MethodView):
         )
 
     @write
-    @blp.arguments(MeetingWrite)
+    @blp.arguments(MeetingWrite())
     @blp.response(
         201,
         MeetingSchema,
@@ -196,7 +196,7 @@ class MeetingItem(MethodView):
         return Response(found[1], mimetype="application/json", headers={"ETag": tag})
 
     @write
-    @blp.arguments(MeetingWrite)
+    @blp.arguments(MeetingWrite())
     @blp.response(200, MeetingSchema, headers=ETAG_HEADER)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")

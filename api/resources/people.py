@@ -38,7 +38,7 @@ def document(person: Person, counts: dict) -> dict:
 
 @blp.route("")
 class People(MethodView):
-    @blp.arguments(PeopleArgs, location="query", as_kwargs=True)
+    @blp.arguments(PeopleArgs(), location="query", as_kwargs=True)
     @blp.response(200, envelope(PersonSchema, "PersonList"))
     def get(self, limit, cursor=None, country=None):
         """List people

@@ -35,7 +35,7 @@ def document(source: Source, counts: dict) -> dict:
 
 @blp.route("")
 class Sources(MethodView):
-    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.arguments(PageArgs(), location="query", as_kwargs=True)
     @blp.response(200, envelope(SourceSchema, "SourceList"))
     def get(self, limit, cursor=None):
         """List sources

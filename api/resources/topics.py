@@ -20,7 +20,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Topics(MethodView):
-    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.arguments(PageArgs(), location="query", as_kwargs=True)
     @blp.response(200, envelope(Topic, "TopicList"))
     def get(self, limit, cursor=None):
         """List topics
