@@ -126,18 +126,21 @@ class Meetings(MethodView):
         if media != "application/json":
             return _stream(media, filters, sort)
         rows, links, total = paginate(
-            filter_meetings(filters).select(Meeting.id, Meeting.date_first, Meeting.document),
+            # Plain rows of the three columns a page needs, not model instances.
+            filter_meetings(filters)
+            .select(Meeting.id, Meeting.date_first, Meeting.document)
+            .tuples(),
             keys=SORT_KEYS[sort],
             limit=limit,
             cursor=cursor,
             sort=sort,
-            key_of=lambda m: [m.date_first.isoformat(), m.id],
+            key_of=lambda row: [str(row[1]), row[0]],
             filters={"meetings": True, **filters},
             count_query=filter_meetings(filters, counting=True),
         )
         # The stored documents go out as they are: no rendering, no re-encoding.
         tail = json.dumps({"links": links, "meta": {"total": total}}, ensure_ascii=False)
-        body = '{"data":[' + ",".join(m.document for m in rows) + "]," + tail[1:]
+        body = '{"data":[' + ",".join(row[2] for row in rows) + "]," + tail[1:]
         return Response(
             body, mimetype="application/json", headers={**link_header(links), "Vary": "Accept"}
         )
