@@ -6,9 +6,7 @@ PostgreSQL (a database of its own in a throwaway cluster), unless marked `sqlite
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +19,7 @@ from api import create_app, db
 from api.auth import create_key
 from api.migrations import migrate
 from api.seeding import load_seeds
+from bench.run import free_port, meetings_command
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES_DIR = (
@@ -252,15 +251,17 @@ def new_meeting(**overrides) -> dict:
     return body
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def meetings_command() -> list[str]:
-    script = Path(sys.executable).with_name("meetings")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
+def cli_key(env: dict, name: str) -> str:
+    """A new API key, made by `meetings keys create` as an operator would."""
+    made = subprocess.run(
+        [*meetings_command(), "keys", "create", name],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return made.stdout.strip()
 
 
 @contextmanager

@@ -1,14 +1,13 @@
 """Several writers at once against the real server: no 5xx, no lost write, one race winner."""
 
 import os
-import subprocess
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from conftest import meetings_command, new_meeting, serve
+from conftest import cli_key, new_meeting, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -23,14 +22,7 @@ def server(tmp_path_factory, databases):
     folder = tmp_path_factory.mktemp("concurrency")
     # 1,600 writes with one key in well under a minute: far over the default write limit.
     env = {**os.environ, "DATABASE_URL": databases.seeded(), "MEETINGS_WRITE_RATE_LIMIT": "off"}
-    key = subprocess.run(
-        [*meetings_command(), "keys", "create", "load"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.strip()
+    key = cli_key(env, "load")
     with serve(folder, env, workers=4) as running:
         yield {**running, "headers": {"Authorization": f"Bearer {key}"}}
 

@@ -3,12 +3,11 @@
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import requests
-from conftest import assert_problem, meetings_command, new_meeting, serve
+from conftest import assert_problem, cli_key, new_meeting, serve
 from pgcluster import Cluster
 
 from api import create_app, db
@@ -70,14 +69,7 @@ def test_readyz_follows_postgresql_going_away_and_back(postgres):
 def two_instances(postgres, tmp_path):
     url = postgres.create_database("shared")
     env = {**os.environ, "DATABASE_URL": url}
-    key = subprocess.run(
-        [*meetings_command(), "keys", "create", "shared"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.strip()
+    key = cli_key(env, "shared")
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with serve(tmp_path / "a", env) as first, serve(tmp_path / "b", env) as second:
