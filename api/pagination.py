@@ -69,19 +69,21 @@ def paginate(
     sort: str = "",
     filters: dict | None = None,
     count_query=None,
+    total: int | None = None,
 ):
     """One page of `query` ordered by `keys` [(column, descending)], and its links and total.
 
     `key_of(row)` gives a row's key values, as JSON-friendly strings or numbers. `filters`
     (what the query selects on) lets the total come from the count cache; `count_query`, if
-    given, is the same selection in a shape that counts faster.
+    given, is the same selection in a shape that counts faster; or `total`, already counted.
     """
     forward, values = True, None
     if cursor:
         state = _decode(cursor, sort, len(keys))
         forward, values = state["d"] == "next", state["k"]
-    count_query = query if count_query is None else count_query
-    total = count_query.count() if filters is None else counts.total(count_query, filters)
+    if total is None:
+        count_query = query if count_query is None else count_query
+        total = count_query.count() if filters is None else counts.total(count_query, filters)
     order = [c.desc() if desc == forward else c.asc() for c, desc in keys]
     if values is not None:
         query = query.where(after(keys, values, forward))

@@ -27,26 +27,29 @@ def instant(value) -> str | None:
 LONGEST_DATE = dt.timedelta(days=366)
 
 
-def _has(child, column, value, counting: bool):
-    """Meetings with a child row holding `value`. A page walks the date index and checks each
-    meeting (EXISTS stops at the page's end); a count reads the child index (IN)."""
-    if counting:
-        return Meeting.id.in_(child.select(child.meeting).where(column == value))
-    return fn.EXISTS(
-        child.select(SQL("1")).where((child.meeting == Meeting.id) & (column == value))
-    )
+def _has(child, column, value, walk_dates: bool):
+    """Meetings with a child row holding `value`: checked meeting by meeting as the date index
+    is walked (EXISTS, stopping at the page's end), or read from the child's index (IN)."""
+    if walk_dates:
+        match = (child.meeting == Meeting.id) & (column == value)
+        return fn.EXISTS(child.select(SQL("1")).where(match))
+    return Meeting.id.in_(child.select(child.meeting).where(column == value))
 
 
-def filter_meetings(args: dict, counting: bool = False):
-    """The meetings query for the list endpoint's filters (sorting and paging apart), shaped
-    for fetching a page or, with `counting`, for counting every match."""
+def filter_meetings(args: dict, walk_dates: bool = False):
+    """The meetings query for the list endpoint's filters (sorting and paging apart).
+
+    Two shapes select the same meetings. By default the filters' own indexes drive the query:
+    best for counting, and for a page when the matches are few (they are read, then sorted).
+    `walk_dates` walks the date index instead, checking each meeting, and stops at the page's
+    end: best for a page when the matches are many."""
     query = Meeting.select()
     for code in args.get("country") or []:
-        query = query.where(_has(Party, Party.country, code, counting))
+        query = query.where(_has(Party, Party.country, code, walk_dates))
     if "person" in args:
-        query = query.where(_has(Participant, Participant.person, args["person"], counting))
+        query = query.where(_has(Participant, Participant.person, args["person"], walk_dates))
     if "topic" in args:
-        query = query.where(_has(MeetingTopic, MeetingTopic.topic, args["topic"], counting))
+        query = query.where(_has(MeetingTopic, MeetingTopic.topic, args["topic"], walk_dates))
     # A partial date is a range of days: it matches when the two ranges overlap. The bound on
     # date_first changes no result; it lets the date index serve both the range and the order.
     if "date_from" in args:
@@ -63,14 +66,18 @@ def filter_meetings(args: dict, counting: bool = False):
         since = args["updated_since"].astimezone(dt.UTC).replace(tzinfo=None)
         query = query.where(Meeting.updated_at >= since)
     if "q" in args:
-        query = query.where(text_search(args["q"]))
+        query = query.where(text_search(args["q"], walk_dates=walk_dates))
     return query
 
 
-def text_search(q: str):
+def text_search(q: str, walk_dates: bool = False):
     """Meetings holding every word of `q` (as a word or the start of one), found through the
     engine's own index: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL. (The condition
-    names the meeting table's columns unqualified: it is the only table of the outer query.)"""
+    names the meeting table's columns unqualified: it is the only table of the outer query.)
+
+    SQLite either sorts every match by date, or walks the date index checking each meeting
+    against the matches; `walk_dates` asks for the walk (the `+` keeps the planner from driving
+    the query by rowid), which wins when matches are many."""
     words = re.findall(r"\w+", q.lower())
     if not words:
         return SQL("1 = 0")
@@ -79,7 +86,10 @@ def text_search(q: str):
         terms = " & ".join(f"{w}:*" for w in words)
         return SQL(f"search_vector @@ to_tsquery('simple', {param})", [terms])
     terms = " ".join(f'"{w}"*' for w in words)
-    return SQL(f"rowid IN (SELECT rowid FROM meeting_fts WHERE meeting_fts MATCH {param})", [terms])
+    column = "+rowid" if walk_dates else "rowid"
+    return SQL(
+        f"{column} IN (SELECT rowid FROM meeting_fts WHERE meeting_fts MATCH {param})", [terms]
+    )
 
 
 def meeting_documents(meetings: list[Meeting]) -> list[dict]:

@@ -13,7 +13,10 @@ import pytest
 from conftest import assert_problem, count_queries, new_meeting
 
 from api import counts
+from api.models import Meeting
+from api.records import filter_meetings
 from api.seeding import default_seed_files, read_seed_file
+from schemas.common import MeetingArgs
 
 
 @pytest.fixture(scope="module")
@@ -388,3 +391,39 @@ def test_related_links_show_on_both_records(client, seeded):
         back = client.get(f"/v1/meetings/{target}").get_json()["related"]
         assert {"id": target, "relation": relation} in there
         assert {"id": source, "relation": inverse[relation]} in back
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "country=JP",
+        "country=JP&country=KR&from=2000-01-01",
+        "q=japan",
+        "q=kishida yoon",
+        "person=dae-jung-kim&to=2002",
+        "topic=japan-south-korea-relations&type=summit",
+        "country=KR&q=summit&from=2019-12",
+        "location_country=us",
+    ],
+)
+def test_both_query_shapes_select_the_same_meetings(app, query):
+    """A page is found either by walking the date index or by sorting the filters' matches,
+    whichever is cheaper for the numbers at hand; both must give the same records."""
+    raw = {}
+    for pair in query.split("&"):
+        name, value = pair.split("=")
+        raw.setdefault(name, []).append(value)
+    args = MeetingArgs().load({k: v if k == "country" else v[0] for k, v in raw.items()})
+    args.pop("limit"), args.pop("sort")
+    order = (Meeting.date_first.desc(), Meeting.id)
+    with app.app_context():
+        walked = [m.id for m in filter_meetings(args, walk_dates=True).order_by(*order)]
+        sorted_ = [m.id for m in filter_meetings(args).order_by(*order)]
+    assert walked == sorted_ and walked
+
+
+def test_walking_shape_is_used_when_matches_are_many():
+    from api.resources.meetings import _walk_dates
+
+    assert _walk_dates(27_000, 100_000) and _walk_dates(15_000, 1_000_000)
+    assert not _walk_dates(20, 1_000_000) and not _walk_dates(5, 14)
