@@ -426,4 +426,5 @@ def test_walking_shape_is_used_when_matches_are_many():
     from api.resources.meetings import _walk_dates
 
     assert _walk_dates(27_000, 100_000) and _walk_dates(15_000, 1_000_000)
-    assert not _walk_dates(20, 1_000_000) and not _walk_dates(5, 14)
+    assert _walk_dates(162, 10_000) and _walk_dates(5, 14)
+    assert not _walk_dates(20, 1_000_000) and not _walk_dates(0, 100_000)

@@ -77,10 +77,14 @@ def _stream(media: str, filters: dict, sort: str) -> Response:
     return Response(body, headers={"Content-Type": mimetype, "Vary": "Accept"})
 
 
+WALK_LIMIT = 20_000
+
+
 def _walk_dates(matches: int, meetings: int) -> bool:
-    """Walking the date index visits about 21 * meetings / matches rows to fill a page;
-    sorting the matches costs about one step a match. Walk when that is fewer."""
-    return matches * matches > 21 * meetings
+    """Walking the date index visits about 21 * meetings / matches rows to fill a page. Walk
+    unless that is a great many (the matches are rare): then reading the filters' matches
+    from their own indexes and sorting them is cheaper."""
+    return 21 * meetings <= WALK_LIMIT * max(matches, 1)
 
 
 def _negotiate() -> str:
