@@ -9,9 +9,9 @@ from gunicorn.app.base import BaseApplication
 
 from . import auth, bulk, create_app, db
 from .config import load
+from .documents import instant
 from .migrations import LATEST, current_version, exclusive, is_new, migrate
 from .models import ApiKey, Change, Meeting
-from .records import instant
 from .seeding import SeedError, load_seeds
 
 

@@ -18,11 +18,6 @@ from .models import (
     Source,
 )
 
-
-def instant(value) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
 # A record's date covers at most a year, so its first day is within a year of its last.
 LONGEST_DATE = dt.timedelta(days=366)
 

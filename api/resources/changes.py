@@ -6,9 +6,9 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import MAX_LIMIT, Links, Meta
 
+from ..documents import instant
 from ..models import Change
 from ..pagination import _url, link_header
-from ..records import instant
 
 blp = Blueprint(
     "changes",
