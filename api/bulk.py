@@ -10,7 +10,7 @@ from schemas.meeting import MeetingIn
 from .db import db
 from .formats import batches, csv_lines
 from .models import Meeting
-from .records import meeting_documents, portable_documents
+from .records import portable_documents, stored_documents
 from .seeding import SeedError, flatten, parse_seed, with_references
 from .store import Conflict, save_meetings
 
@@ -84,7 +84,7 @@ def export_lines(fmt: str):
     """Every meeting, by id, as text chunks to write out."""
     query = Meeting.select()
     if fmt == "csv":
-        yield from csv_lines(batches(query, meeting_documents, BY_ID))
+        yield from csv_lines(batches(query, stored_documents, BY_ID))
         return
     documents = batches(query, portable_documents, BY_ID)
     if fmt == "ndjson":

@@ -1,6 +1,7 @@
 """Reading meetings: filters, and whole documents for a page in a fixed number of queries."""
 
 import datetime as dt
+import json
 import re
 from collections import defaultdict
 
@@ -85,6 +86,11 @@ def text_search(q: str, walk_dates: bool = False):
     return SQL(
         f"{column} IN (SELECT rowid FROM meeting_fts WHERE meeting_fts MATCH {param})", [terms]
     )
+
+
+def stored_documents(meetings: list[Meeting]) -> list[dict]:
+    """The documents these meetings keep (see api.documents): nothing to render."""
+    return [json.loads(m.document) for m in meetings]
 
 
 def meeting_documents(meetings: list[Meeting]) -> list[dict]:

@@ -18,8 +18,9 @@ from .store import Conflict
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-def etag(meeting: Meeting) -> str:
-    return f'"{meeting.id}.{meeting.revision}"'
+def etag(meeting_id: str, revision: int) -> str:
+    """The strong validator of a meeting at a revision."""
+    return f'"{meeting_id}.{revision}"'
 
 
 def matches(header: str | None, tag: str, *, weak: bool = True) -> bool:
@@ -49,11 +50,12 @@ def check_if_match(meeting: Meeting) -> None:
     header = request.headers.get("If-Match")
     if not header:
         abort(428, message="This write needs an `If-Match` header with the record's current ETag.")
-    if not matches(header, etag(meeting), weak=False):
+    tag = etag(meeting.id, meeting.revision)
+    if not matches(header, tag, weak=False):
         abort(
             412,
-            message=f"The record has changed: its current ETag is {etag(meeting)}.",
-            headers={"ETag": etag(meeting)},
+            message=f"The record has changed: its current ETag is {tag}.",
+            headers={"ETag": tag},
         )
 
 

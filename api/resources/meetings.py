@@ -17,7 +17,7 @@ from ..db import db
 from ..merge_patch import merge_patch
 from ..models import Meeting
 from ..pagination import link_header, paginate
-from ..records import filter_meetings, meeting_documents, portable_documents
+from ..records import filter_meetings, portable_documents, stored_documents
 from ..store import delete_meeting, new_meeting_id, save_meetings
 from ..writes import IDEMPOTENCY_HEADER, check_if_match, current, etag, matches, write
 
@@ -71,7 +71,7 @@ LIST_FORMATS = {
 
 
 def _stream(media: str, filters: dict, sort: str) -> Response:
-    documents = formats.batches(filter_meetings(filters), meeting_documents, SORT_KEYS[sort])
+    documents = formats.batches(filter_meetings(filters), stored_documents, SORT_KEYS[sort])
     body = stream_with_context(STREAMS[media](documents))
     mimetype = media + ("; charset=utf-8" if media != "application/x-ndjson" else "")
     return Response(body, headers={"Content-Type": mimetype, "Vary": "Accept"})
@@ -108,7 +108,7 @@ def _saved(meeting_id: str, status: int, **headers):
         meeting.document,
         status=status,
         mimetype="application/json",
-        headers={"ETag": etag(meeting), **headers},
+        headers={"ETag": etag(meeting.id, meeting.revision), **headers},
     )
 
 
@@ -204,7 +204,7 @@ class MeetingItem(MethodView):
         ).fetchone()
         if found is None:
             current(meeting_id)  # 410 for a deleted meeting, else 404
-        tag = f'"{meeting_id}.{found[0]}"'
+        tag = etag(meeting_id, found[0])
         if matches(request.headers.get("If-None-Match"), tag):
             return Response(status=304, headers={"ETag": tag})
         return Response(found[1], mimetype="application/json", headers={"ETag": tag})
