@@ -25,9 +25,11 @@ def _key(filters: dict) -> tuple:
     )
 
 
-def total(query, filters: dict) -> int:
-    """`query.count()`, from this worker's cache while the data has not changed."""
-    key, version = (db.obj.database, _key(filters)), data_version()
+def total(query, filters: dict, version: int | None = None) -> int:
+    """`query.count()`, from this worker's cache while the data has not changed. A caller
+    counting several things for one request passes the `data_version()` it read once."""
+    key = (db.obj.database, _key(filters))
+    version = data_version() if version is None else version
     cached = _cache.get(key)
     if cached is not None and cached[0] == version:
         _cache.move_to_end(key)

@@ -149,10 +149,6 @@ def _save_shown(model, records: list[dict], shown_by, batch: set[str]) -> set[st
     return changed
 
 
-def _log(meeting_id: str, op: str, revision: int, at: dt.datetime) -> None:
-    Change.insert(meeting_id=meeting_id, op=op, revision=revision, at=at).execute()
-
-
 def _touch(meeting_ids, refresh_search: bool = False) -> None:
     """Bump meetings whose representation changed through a record they show."""
     now = utcnow()
@@ -229,7 +225,9 @@ def delete_meeting(meeting_id: str, revision: int) -> None:
     ).execute()
     Meeting.delete().where(Meeting.id == meeting_id).execute()
     Tombstone.insert(id=meeting_id, revision=revision + 1, deleted_at=now).execute()
-    _log(meeting_id, "deleted", revision + 1, now)
+    insert_rows(
+        Change, [{"meeting_id": meeting_id, "op": "deleted", "revision": revision + 1, "at": now}]
+    )
     if linked:
         _touch(linked)
 

@@ -135,8 +135,9 @@ class Meetings(MethodView):
         media = _negotiate()
         if media != "application/json":
             return _stream(media, filters, sort)
-        total = counts.total(filter_meetings(filters), {"meetings": 1, **filters})
-        everything = counts.total(Meeting.select(), {"meetings": 1})
+        version = counts.data_version()
+        total = counts.total(filter_meetings(filters), {"meetings": 1, **filters}, version)
+        everything = counts.total(Meeting.select(), {"meetings": 1}, version)
         rows, links, total = paginate(
             # Plain rows of the three columns a page needs, not model instances.
             filter_meetings(filters, walk_dates=_walk_dates(total, everything))
