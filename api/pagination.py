@@ -53,7 +53,8 @@ def after(keys, values, forward: bool):
     return condition
 
 
-def _url(**replace) -> str:
+def page_url(**replace) -> str:
+    """This request's URL with some query parameters replaced (None drops one)."""
     pairs = [(k, v) for k, v in request.args.items(multi=True) if k not in replace]
     pairs += [(k, v) for k, v in replace.items() if v is not None]
     return request.base_url + ("?" + urlencode(pairs) if pairs else "")
@@ -95,15 +96,20 @@ def paginate(
     has_next = more if forward else values is not None
     has_prev = (values is not None) if forward else more
     links = {
-        "self": _url(),
-        "next": _url(cursor=_encode({"d": "next", "s": sort, "k": key_of(rows[-1])}))
+        "self": page_url(),
+        "next": page_url(cursor=_encode({"d": "next", "s": sort, "k": key_of(rows[-1])}))
         if rows and has_next
         else None,
-        "prev": _url(cursor=_encode({"d": "prev", "s": sort, "k": key_of(rows[0])}))
+        "prev": page_url(cursor=_encode({"d": "prev", "s": sort, "k": key_of(rows[0])}))
         if rows and has_prev
         else None,
     }
     return rows, links, total
+
+
+def listing(data: list, links: dict, total: int, **meta):
+    """A list answer: `{data, links, meta}` and the same links in an RFC 8288 Link header."""
+    return {"data": data, "links": links, "meta": {"total": total, **meta}}, 200, link_header(links)
 
 
 def link_header(links: dict) -> dict:
@@ -125,11 +131,11 @@ def paginate_items(items: list, *, key_of, limit: int, cursor: str | None, sort:
             start = max(end - limit, 0)
     page = items[start:end]
     links = {
-        "self": _url(),
-        "next": _url(cursor=_encode({"d": "next", "s": sort, "k": keys[end - 1]}))
+        "self": page_url(),
+        "next": page_url(cursor=_encode({"d": "next", "s": sort, "k": keys[end - 1]}))
         if page and end < len(items)
         else None,
-        "prev": _url(cursor=_encode({"d": "prev", "s": sort, "k": keys[start]}))
+        "prev": page_url(cursor=_encode({"d": "prev", "s": sort, "k": keys[start]}))
         if page and start > 0
         else None,
     }

@@ -8,7 +8,7 @@ from schemas.common import MAX_LIMIT, Links, Meta
 
 from ..documents import instant
 from ..models import Change
-from ..pagination import _url, link_header
+from ..pagination import listing, page_url
 
 blp = Blueprint(
     "changes",
@@ -66,7 +66,7 @@ class Changes(MethodView):
         query = Change.select().where(Change.seq > since)
         rows = list(query.order_by(Change.seq).limit(limit))
         next_since = rows[-1].seq if rows else since
-        links = {"self": _url(), "next": _url(since=str(next_since)), "prev": None}
+        links = {"self": page_url(), "next": page_url(since=str(next_since)), "prev": None}
         data = [
             {
                 "seq": c.seq,
@@ -78,8 +78,4 @@ class Changes(MethodView):
             for c in rows
         ]
         total = query.count() if len(rows) == limit else len(rows)
-        return (
-            {"data": data, "links": links, "meta": {"total": total, "next_since": next_since}},
-            200,
-            link_header(links),
-        )
+        return listing(data, links, total, next_since=next_since)

@@ -9,7 +9,7 @@ from schemas.country import Country as CountrySchema
 from schemas.fields import all_countries, lookup_country
 
 from ..models import Party
-from ..pagination import link_header, paginate_items
+from ..pagination import listing, paginate_items
 from ..records import meeting_counts
 
 blp = Blueprint(
@@ -51,7 +51,7 @@ class Countries(MethodView):
         page, links, total = paginate_items(
             rows, key_of=lambda r: [r["code"]], limit=limit, cursor=cursor, sort="code"
         )
-        return {"data": page, "links": links, "meta": {"total": total}}, 200, link_header(links)
+        return listing(page, links, total)
 
 
 @blp.route("/<string:code>")

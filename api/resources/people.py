@@ -10,7 +10,7 @@ from schemas.person import PersonDetail
 
 from ..errors import not_found
 from ..models import Meeting, Participant, Person
-from ..pagination import link_header, paginate
+from ..pagination import listing, paginate
 from ..records import meeting_counts
 
 blp = Blueprint(
@@ -59,7 +59,7 @@ class People(MethodView):
         )
         counts = meeting_counts(Participant.person, [p.id for p in rows])
         data = [document(p, counts) for p in rows]
-        return {"data": data, "links": links, "meta": {"total": total}}, 200, link_header(links)
+        return listing(data, links, total)
 
 
 @blp.route("/<string:person_id>")

@@ -9,7 +9,7 @@ from schemas.source import SourceDetail
 
 from ..errors import not_found
 from ..models import Meeting, MeetingSource, Source
-from ..pagination import link_header, paginate
+from ..pagination import listing, paginate
 from ..records import meeting_counts
 
 blp = Blueprint(
@@ -53,7 +53,7 @@ class Sources(MethodView):
         )
         counts = meeting_counts(MeetingSource.source, [s.id for s in rows])
         data = [document(s, counts) for s in rows]
-        return {"data": data, "links": links, "meta": {"total": total}}, 200, link_header(links)
+        return listing(data, links, total)
 
 
 @blp.route("/<string:source_id>")

@@ -7,7 +7,7 @@ from schemas.common import PageArgs, envelope
 from schemas.country import Topic
 
 from ..models import MeetingTopic
-from ..pagination import link_header, paginate_items
+from ..pagination import listing, paginate_items
 from ..records import meeting_counts
 
 blp = Blueprint(
@@ -33,4 +33,4 @@ class Topics(MethodView):
         page, links, total = paginate_items(
             rows, key_of=lambda r: [r["topic"]], limit=limit, cursor=cursor, sort="topic"
         )
-        return {"data": page, "links": links, "meta": {"total": total}}, 200, link_header(links)
+        return listing(page, links, total)
