@@ -1,10 +1,12 @@
 """The Meeting Records API: `create_app` wires settings, database, errors and blueprints."""
 
+import inspect
+
 import flask_smorest
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access_log, auth, cors, db, ratelimit, security
+from . import access_log, auth, db, ratelimit, security
 from .config import load
 from .errors import ProblemErrors
 from .openapi import DESCRIPTION, RateLimited
@@ -15,21 +17,39 @@ class Api(ProblemErrors, flask_smorest.Api):
     """flask-smorest's Api, speaking problem+json."""
 
 
+class App(Flask):
+    """Flask, asking once per function whether it is a coroutine function.
+
+    Flask and flask-smorest ask it of every hook, view and decorator layer on every request
+    (`ensure_sync`), through `inspect`: about a dozen times a request, for an answer that never
+    changes. Methods are keyed by their function, since views bind them anew on each request.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._is_async: dict = {}
+
+    def ensure_sync(self, func):
+        key = getattr(func, "__func__", func)
+        is_async = self._is_async.get(key)
+        if is_async is None:
+            is_async = self._is_async[key] = inspect.iscoroutinefunction(func)
+        return self.async_to_sync(func) if is_async else func
+
+
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, static_folder=None)
+    app = App(__name__, static_folder=None)
     app.config.update(load(config))
     app.json.sort_keys = False
     app.json.ensure_ascii = False
+    # The access log wraps the app (WSGI middleware): it times everything, logs the final
+    # status, adds the CORS and security headers, and answers a CORS preflight before the
+    # database or the rate limits are touched.
+    access_log.init_app(app)
     if proxies := app.config["MEETINGS_TRUSTED_PROXIES"]:
         # The client address (for logs and read limits) and the scheme (for links) come from
         # the proxies' X-Forwarded-* headers, trusting only as many hops as there are proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
-    # Before-request hooks run in the order registered (after-request ones in reverse): the
-    # access log first, so it times everything and logs the final status, and a CORS
-    # preflight is answered before the database or the rate limits are touched.
-    access_log.init_app(app)
-    cors.init_app(app)
-    security.init_app(app)
     db.init_app(app)
     ratelimit.init_app(app)
     api = Api(
@@ -50,5 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     for module in (meetings, changes, countries, people, sources, topics, health):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.blp)
-    app.register_blueprint(docs.docs_blueprint())
+    swagger_ui = docs.docs_blueprint()
+    security.init_docs(swagger_ui)
+    app.register_blueprint(swagger_ui)
     return app

@@ -1,19 +1,30 @@
-"""Request ids and the access log: one JSON line per request on standard error."""
+"""Request ids and the access log: one JSON line per request on standard error.
 
-import datetime as dt
+Both live in a WSGI middleware around the Flask app (`Frame`), as do the headers every
+response carries (CORS for reads, security headers): there they cost a few list appends, where
+Flask hooks setting them one by one cost more than many a whole request.
+"""
+
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 
-from flask import g, has_request_context, request
+from flask import has_request_context, request
+
+from . import cors, security
 
 HEADER = "X-Request-ID"
 # Ids end up in logs and in other services' headers: keep them to short printable ASCII.
 SANE_ID = re.compile(r"[\x20-\x7e]{1,200}")
 log = logging.getLogger("meetings.access")
+
+# What the app tells the middleware through the WSGI environ.
+REQUEST_ID = "meetings.request_id"
+API_KEY = "meetings.api_key"
+STREAMED = "meetings.streamed"
 
 
 class _Stderr(logging.StreamHandler):
@@ -29,36 +40,48 @@ class _Stderr(logging.StreamHandler):
 
 
 class JsonLines(logging.Formatter):
-    """A record as one JSON object: an access record's fields, or a message with its context."""
+    """A record as one JSON object: its message with its context."""
 
     def format(self, record):
-        fields = getattr(record, "access", None)
-        if fields is None:
-            fields = {
-                "time": _utc(record.created),
-                "level": record.levelname,
-                "logger": record.name,
-                "message": record.getMessage(),
-            }
-            if has_request_context():
-                fields["request_id"] = request_id()
-            if record.exc_info:
-                fields["traceback"] = self.formatException(record.exc_info)
+        fields = {
+            "time": _utc(record.created),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if has_request_context():
+            fields["request_id"] = request_id()
+        if record.exc_info:
+            fields["traceback"] = self.formatException(record.exc_info)
         # ASCII escapes keep a hostile path or header on its own line.
         return json.dumps(fields)
 
 
+_second: list = [None, ""]  # the last whole second formatted, and its text
+
+
 def _utc(seconds: float) -> str:
-    instant = dt.datetime.fromtimestamp(seconds, dt.UTC)
-    return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """An instant as `2024-09-06T01:02:03.456Z`; the whole second is formatted once."""
+    whole = int(seconds)
+    if whole != _second[0]:
+        _second[:] = [whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))]
+    return f"{_second[1]}.{int((seconds - whole) * 1000):03d}Z"
+
+
+def _new_id(given: str | None) -> str:
+    if given:
+        given = given.strip()
+        if SANE_ID.fullmatch(given):
+            return given
+    return os.urandom(16).hex()
 
 
 def request_id() -> str:
     """The client's X-Request-ID when it is sane, else a new one; the same all request long."""
-    if "request_id" not in g:
-        given = request.headers.get(HEADER, "").strip()
-        g.request_id = given if SANE_ID.fullmatch(given) else uuid.uuid4().hex
-    return g.request_id
+    environ = request.environ
+    if REQUEST_ID not in environ:  # a request made without the middleware (a test context)
+        environ[REQUEST_ID] = _new_id(environ.get("HTTP_X_REQUEST_ID"))
+    return environ[REQUEST_ID]
 
 
 def configure_logging(level: str) -> None:
@@ -72,6 +95,12 @@ def configure_logging(level: str) -> None:
             logger.addHandler(handler)
         # Whatever else the host configures (gunicorn, pytest) must not print the line twice.
         logger.propagate = False
+
+
+def _path(environ) -> str:
+    # As Flask's request.path: PATH_INFO arrives as latin-1 text of the raw bytes.
+    raw = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+    return "/" + raw.lstrip("/")
 
 
 class _LoggedBody:
@@ -98,47 +127,87 @@ class _LoggedBody:
             write()
 
 
-def _access_line(status: int):
-    """Writes this request's line when called; the duration runs until then."""
-    started, clock = g.get("access_started") or (time.time(), time.perf_counter())
-    api_key = g.get("api_key")
-    fields = {
-        "time": _utc(started),
-        "logger": log.name,
-        "method": request.method,
-        "path": request.path,
-        "query": request.query_string.decode("latin-1"),
-        "status": status,
-        "duration_ms": None,
-        "request_id": request_id(),
-        "remote_addr": request.remote_addr,
-        "api_key": api_key.name if api_key is not None else None,
-        "user_agent": request.user_agent.string or None,
-    }
+class Frame:
+    """WSGI middleware: a request id, the headers every response carries, the CORS preflight
+    for reads, and the access line, written once the response is complete."""
 
-    def write():
-        fields["duration_ms"] = round((time.perf_counter() - clock) * 1000, 1)
-        log.info("%s %s %s", fields["method"], fields["path"], status, extra={"access": fields})
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
 
-    return write
+    def __call__(self, environ, start_response):
+        started, clock = time.time(), time.perf_counter()
+        rid = environ[REQUEST_ID] = _new_id(environ.get("HTTP_X_REQUEST_ID"))
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = _path(environ)
+        docs = security.is_docs(path)
+        extra = [(HEADER, rid), *(security.DOCS_HEADERS if docs else security.API_HEADERS)]
+        if method in cors.READS:
+            extra += cors.OPEN_READS
+        status = []
+
+        def write():
+            self._write(environ, method, path, status, started, clock)
+
+        if cors.is_read_preflight(environ):
+            status.append("204 No Content")
+            start_response(status[0], cors.PREFLIGHT + extra)
+            write()
+            return []
+
+        def start(code, headers, exc_info=None):
+            status[:] = [code]
+            headers.extend(extra)
+            if docs:
+                security.docs_fallback(headers)
+            return start_response(code, headers, exc_info)
+
+        try:
+            body = self.wsgi_app(environ, start)
+        except BaseException:
+            status[:] = ["500"]
+            write()
+            raise
+        if environ.get(STREAMED):
+            # A stream (a whole list as NDJSON) is timed and logged when its last line is sent.
+            return _LoggedBody(body, write)
+        write()
+        return body
+
+    @staticmethod
+    def _write(environ, method, path, status, started, clock):
+        if not log.isEnabledFor(logging.INFO):
+            return
+        line = {
+            "time": _utc(started),
+            "logger": log.name,
+            "method": method,
+            "path": path,
+            "query": environ.get("QUERY_STRING", ""),
+            "status": int(status[0].split(" ", 1)[0]) if status else None,
+            "duration_ms": round((time.perf_counter() - clock) * 1000, 1),
+            "request_id": environ[REQUEST_ID],
+            "remote_addr": environ.get("REMOTE_ADDR"),
+            "api_key": environ.get(API_KEY),
+            "user_agent": environ.get("HTTP_USER_AGENT") or None,
+        }
+        # Written straight to standard error, as the handler writes other records: a log
+        # record, its caller lookup and the handler's lock cost more than a short request.
+        # ASCII escapes keep a hostile path or header on its own line.
+        stream = sys.stderr
+        stream.write(json.dumps(line) + "\n")
+        stream.flush()
+
+
+def sent_as_stream() -> None:
+    """Called by a view whose body streams: its line is written once the last byte is sent."""
+    request.environ[STREAMED] = True
+
+
+def api_key_used(name: str) -> None:
+    """Names the API key a request was made with, for its access line."""
+    request.environ[API_KEY] = name
 
 
 def init_app(app) -> None:
-    """Registered before the other hooks: its clock starts first and its line sees the end."""
     configure_logging(app.config["MEETINGS_LOG_LEVEL"])
-
-    @app.before_request
-    def _start():
-        g.access_started = (time.time(), time.perf_counter())
-        request_id()
-
-    @app.after_request
-    def _log(response):
-        response.headers[HEADER] = request_id()
-        write = _access_line(response.status_code)
-        if response.is_streamed:
-            # A stream (a whole list as NDJSON) is timed and logged when its last line is sent.
-            response.response = _LoggedBody(response.response, write)
-        else:
-            write()
-        return response
+    app.wsgi_app = Frame(app.wsgi_app)

@@ -8,6 +8,7 @@ import secrets
 from flask import g, request
 from flask_smorest import abort
 
+from .access_log import api_key_used
 from .models import ApiKey, utcnow
 
 PREFIX = "mr"
@@ -59,6 +60,7 @@ def authenticate() -> ApiKey:
     if not hmac.compare_digest(stored, _hash(key)) or row is None or row.revoked_at:
         _unauthorized("The API key is not valid, or has been revoked.", "invalid_token")
     ApiKey.update(last_used_at=utcnow()).where(ApiKey.id == row.id).execute()
+    api_key_used(row.name)
     return row
 
 

@@ -1,11 +1,11 @@
 """The change log: what mirrors follow to stay an exact copy, deletes included."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from schemas.common import MAX_LIMIT, Links, Meta
 
+from ..blueprint import Blueprint
 from ..documents import instant
 from ..models import Change
 from ..pagination import listing, page_url

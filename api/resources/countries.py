@@ -1,13 +1,14 @@
 """Countries that take part in meetings (ISO 3166-1), with how many meetings each."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import fields
 
 from schemas.common import PageArgs, envelope
 from schemas.country import Country as CountrySchema
 from schemas.fields import all_countries, lookup_country
 
+from ..blueprint import Blueprint
 from ..models import Party
 from ..pagination import listing, paginate_items
 from ..records import meeting_counts

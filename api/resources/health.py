@@ -1,10 +1,11 @@
 """Liveness and readiness."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields
 from peewee import PeeweeException
 
+from ..blueprint import Blueprint
 from ..db import db
 from ..migrations import LATEST, current_version
 

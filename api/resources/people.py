@@ -1,13 +1,13 @@
 """People who take part in meetings, with the title each held at each meeting."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.common import PageArgs, envelope
 from schemas.fields import CountryCode
 from schemas.person import Person as PersonSchema
 from schemas.person import PersonDetail
 
+from ..blueprint import Blueprint
 from ..errors import not_found
 from ..models import Meeting, Participant, Person
 from ..pagination import listing, paginate

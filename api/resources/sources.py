@@ -1,12 +1,12 @@
 """Sources: the articles that back the records, and which meetings each backs."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.common import PageArgs, envelope
 from schemas.source import Source as SourceSchema
 from schemas.source import SourceDetail
 
+from ..blueprint import Blueprint
 from ..errors import not_found
 from ..models import Meeting, MeetingSource, Source
 from ..pagination import listing, paginate

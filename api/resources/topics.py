@@ -1,11 +1,11 @@
 """Topic tags, with how many meetings carry each."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.common import PageArgs, envelope
 from schemas.country import Topic
 
+from ..blueprint import Blueprint
 from ..models import MeetingTopic
 from ..pagination import listing, paginate_items
 from ..records import meeting_counts
