@@ -25,18 +25,18 @@ def _key(filters: dict) -> tuple:
     )
 
 
-def total(query, filters: dict, version: int | None = None) -> int:
-    """`query.count()`, from this worker's cache while the data has not changed. A caller
-    counting several things for one request passes the `data_version()` it read once."""
+def total(count, filters: dict, version: int | None = None) -> int:
+    """`count()`, from this worker's cache while the data has not changed. A caller counting
+    several things for one request passes the `data_version()` it read once."""
     key = (db.obj.database, _key(filters))
     version = data_version() if version is None else version
     cached = _cache.get(key)
     if cached is not None and cached[0] == version:
         _cache.move_to_end(key)
         return cached[1]
-    count = query.count()
-    _cache[key] = (version, count)
+    number = count()
+    _cache[key] = (version, number)
     _cache.move_to_end(key)
     while len(_cache) > SIZE:
         _cache.popitem(last=False)
-    return count
+    return number

@@ -100,11 +100,12 @@ class Party(BaseModel):
     meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="parties")
     country = CharField(max_length=2)
     position = SmallIntegerField()
+    date_first = DateField(null=True)  # the meeting's: see migration 0005
 
     class Meta:
         indexes = (
             (("meeting", "country"), True),
-            (("country", "meeting"), False),
+            (("country", "date_first", "meeting"), False),
         )
 
 
@@ -115,11 +116,12 @@ class Participant(BaseModel):
     title = CharField(max_length=200)
     side = CharField(max_length=8, null=True)
     position = SmallIntegerField()
+    date_first = DateField(null=True)  # the meeting's: see migration 0005
 
     class Meta:
         indexes = (
             (("meeting", "position"), True),
-            (("person", "meeting"), False),
+            (("person", "date_first", "meeting"), False),
         )
 
 
@@ -149,11 +151,12 @@ class Discussed(BaseModel):
 class MeetingTopic(BaseModel):
     meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="topic_rows")
     topic = CharField(max_length=60)
+    date_first = DateField(null=True)  # the meeting's: see migration 0005
 
     class Meta:
         indexes = (
             (("meeting", "topic"), True),
-            (("topic", "meeting"), False),
+            (("topic", "date_first", "meeting"), False),
         )
 
 

@@ -53,11 +53,56 @@ def after(keys, values, forward: bool):
     return condition
 
 
+def _links(sort: str, next_key, prev_key) -> dict:
+    """A page's self, next and prev links: this request's URL, and the same with the cursor of
+    the next or previous page (None where there is none) in place of its own."""
+    base = request.base_url
+    pairs = list(request.args.items(multi=True))
+    here = urlencode(pairs)
+    kept = urlencode([p for p in pairs if p[0] != "cursor"]) if "cursor" in request.args else here
+    start = f"{base}?{kept}&cursor=" if kept else f"{base}?cursor="
+
+    def at(direction: str, key) -> str | None:
+        # Cursors are URL-safe base64: nothing in them needs quoting.
+        return None if key is None else start + _encode({"d": direction, "s": sort, "k": key})
+
+    return {
+        "self": f"{base}?{here}" if here else base,
+        "next": at("next", next_key),
+        "prev": at("prev", prev_key),
+    }
+
+
 def page_url(**replace) -> str:
     """This request's URL with some query parameters replaced (None drops one)."""
     pairs = [(k, v) for k, v in request.args.items(multi=True) if k not in replace]
     pairs += [(k, v) for k, v in replace.items() if v is not None]
     return request.base_url + ("?" + urlencode(pairs) if pairs else "")
+
+
+def position(cursor: str | None, sort: str, width: int) -> tuple[bool, list | None]:
+    """Where a page starts: (forward, the key values it starts after), or the first page."""
+    if not cursor:
+        return True, None
+    state = _decode(cursor, sort, width)
+    return state["d"] == "next", state["k"]
+
+
+def links_of(rows: list, *, forward: bool, values, limit: int, key_of, sort: str):
+    """A page from up to `limit + 1` rows read in walking order: the rows in list order, and
+    the page's self/next/prev links."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if not forward:
+        rows.reverse()
+    has_next = more if forward else values is not None
+    has_prev = (values is not None) if forward else more
+    links = _links(
+        sort,
+        key_of(rows[-1]) if rows and has_next else None,
+        key_of(rows[0]) if rows and has_prev else None,
+    )
+    return rows, links
 
 
 def paginate(
@@ -70,40 +115,26 @@ def paginate(
     sort: str = "",
     filters: dict | None = None,
     count_query=None,
-    total: int | None = None,
 ):
     """One page of `query` ordered by `keys` [(column, descending)], and its links and total.
 
     `key_of(row)` gives a row's key values, as JSON-friendly strings or numbers. `filters`
     (what the query selects on) lets the total come from the count cache; `count_query`, if
-    given, is the same selection in a shape that counts faster; or `total`, already counted.
+    given, is the same selection in a shape that counts faster.
     """
-    forward, values = True, None
-    if cursor:
-        state = _decode(cursor, sort, len(keys))
-        forward, values = state["d"] == "next", state["k"]
-    if total is None:
-        count_query = query if count_query is None else count_query
-        total = count_query.count() if filters is None else counts.total(count_query, filters)
+    forward, values = position(cursor, sort, len(keys))
+    count_query = query if count_query is None else count_query
+    if filters is None:
+        total = count_query.count()
+    else:
+        total = counts.total(count_query.count, filters)
     order = [c.desc() if desc == forward else c.asc() for c, desc in keys]
     if values is not None:
         query = query.where(after(keys, values, forward))
     rows = list(query.order_by(*order).limit(limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    if not forward:
-        rows.reverse()
-    has_next = more if forward else values is not None
-    has_prev = (values is not None) if forward else more
-    links = {
-        "self": page_url(),
-        "next": page_url(cursor=_encode({"d": "next", "s": sort, "k": key_of(rows[-1])}))
-        if rows and has_next
-        else None,
-        "prev": page_url(cursor=_encode({"d": "prev", "s": sort, "k": key_of(rows[0])}))
-        if rows and has_prev
-        else None,
-    }
+    rows, links = links_of(
+        rows, forward=forward, values=values, limit=limit, key_of=key_of, sort=sort
+    )
     return rows, links, total
 
 
@@ -130,13 +161,9 @@ def paginate_items(items: list, *, key_of, limit: int, cursor: str | None, sort:
             end = next((i for i, k in enumerate(keys) if k >= state["k"]), len(items))
             start = max(end - limit, 0)
     page = items[start:end]
-    links = {
-        "self": page_url(),
-        "next": page_url(cursor=_encode({"d": "next", "s": sort, "k": keys[end - 1]}))
-        if page and end < len(items)
-        else None,
-        "prev": page_url(cursor=_encode({"d": "prev", "s": sort, "k": keys[start]}))
-        if page and start > 0
-        else None,
-    }
+    links = _links(
+        sort,
+        keys[end - 1] if page and end < len(items) else None,
+        keys[start] if page and start > 0 else None,
+    )
     return page, links, len(items)

@@ -23,29 +23,34 @@ from .models import (
 LONGEST_DATE = dt.timedelta(days=366)
 
 
-def _has(child, column, value, walk_dates: bool):
-    """Meetings with a child row holding `value`: checked meeting by meeting as the date index
-    is walked (EXISTS, stopping at the page's end), or read from the child's index (IN)."""
-    if walk_dates:
-        match = (child.meeting == Meeting.id) & (column == value)
-        return fn.EXISTS(child.select(SQL("1")).where(match))
-    return Meeting.id.in_(child.select(child.meeting).where(column == value))
+# Filters that match a child row: (table, column). Each table keeps its meeting's first day,
+# indexed after the column, so one value's meetings can be read in date order.
+CHILD_FILTERS = {
+    "country": ("party", "country"),
+    "person": ("participant", "person_id"),
+    "topic": ("meeting_topic", "topic"),
+}
+CHILD_MODELS = {
+    "country": (Party, Party.country),
+    "person": (Participant, Participant.person),
+    "topic": (MeetingTopic, MeetingTopic.topic),
+}
+SCALAR_FILTERS = ("type", "format", "status", "location_country")
 
 
-def filter_meetings(args: dict, walk_dates: bool = False):
-    """The meetings query for the list endpoint's filters (sorting and paging apart).
+def child_filters(args: dict) -> list[tuple[str, str]]:
+    """The filters that match child rows, as (name, value): one per country, person, topic."""
+    pairs = [("country", code) for code in args.get("country") or []]
+    return pairs + [(name, args[name]) for name in ("person", "topic") if name in args]
 
-    Two shapes select the same meetings. By default the filters' own indexes drive the query:
-    best for counting, and for a page when the matches are few (they are read, then sorted).
-    `walk_dates` walks the date index instead, checking each meeting, and stops at the page's
-    end: best for a page when the matches are many."""
+
+def filter_meetings(args: dict):
+    """The meetings query for the list endpoint's filters (sorting and paging apart), driven
+    by the filters' own indexes: what counts and streams use. Pages use `page_rows`."""
     query = Meeting.select()
-    for code in args.get("country") or []:
-        query = query.where(_has(Party, Party.country, code, walk_dates))
-    if "person" in args:
-        query = query.where(_has(Participant, Participant.person, args["person"], walk_dates))
-    if "topic" in args:
-        query = query.where(_has(MeetingTopic, MeetingTopic.topic, args["topic"], walk_dates))
+    for name, value in child_filters(args):
+        child, column = CHILD_MODELS[name]
+        query = query.where(Meeting.id.in_(child.select(child.meeting).where(column == value)))
     # A partial date is a range of days: it matches when the two ranges overlap. The bound on
     # date_first changes no result; it lets the date index serve both the range and the order.
     if "date_from" in args:
@@ -55,37 +60,121 @@ def filter_meetings(args: dict, walk_dates: bool = False):
         )
     if "date_to" in args:
         query = query.where(Meeting.date_first <= args["date_to"].last_day)
-    for name in ("type", "format", "status", "location_country"):
+    for name in SCALAR_FILTERS:
         if name in args:
             query = query.where(getattr(Meeting, name) == args[name])
     if "updated_since" in args:
-        since = args["updated_since"].astimezone(dt.UTC).replace(tzinfo=None)
-        query = query.where(Meeting.updated_at >= since)
+        query = query.where(Meeting.updated_at >= _utc_naive(args["updated_since"]))
     if "q" in args:
-        query = query.where(text_search(args["q"], walk_dates=walk_dates))
+        sql, params = text_search(args["q"], "")
+        query = query.where(SQL(sql, params))
     return query
 
 
-def text_search(q: str, walk_dates: bool = False):
-    """Meetings holding every word of `q` (as a word or the start of one), found through the
-    engine's own index: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL. (The condition
-    names the meeting table's columns unqualified: it is the only table of the outer query.)
+def _utc_naive(instant: dt.datetime) -> dt.datetime:
+    return instant.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def text_search(q: str, table: str, walk_dates: bool = False) -> tuple[str, list]:
+    """SQL for meetings holding every word of `q` (as a word or the start of one), found
+    through the engine's own index: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL.
+    `table` qualifies the meeting table's columns ("m." or "").
 
     SQLite either sorts every match by date, or walks the date index checking each meeting
     against the matches; `walk_dates` asks for the walk (the `+` keeps the planner from driving
     the query by rowid), which wins when matches are many."""
     words = re.findall(r"\w+", q.lower())
     if not words:
-        return SQL("1 = 0")
+        return "1 = 0", []
     param = db.obj.param
     if isinstance(db.obj, PostgresqlDatabase):
         terms = " & ".join(f"{w}:*" for w in words)
-        return SQL(f"search_vector @@ to_tsquery('simple', {param})", [terms])
+        return f"{table}search_vector @@ to_tsquery('simple', {param})", [terms]
     terms = " ".join(f'"{w}"*' for w in words)
-    column = "+rowid" if walk_dates else "rowid"
-    return SQL(
-        f"{column} IN (SELECT rowid FROM meeting_fts WHERE meeting_fts MATCH {param})", [terms]
+    column = f"{'+' if walk_dates else ''}{table}rowid"
+    return f"{column} IN (SELECT rowid FROM meeting_fts WHERE meeting_fts MATCH {param})", [terms]
+
+
+def page_rows(
+    args: dict,
+    *,
+    descending: bool,
+    forward: bool,
+    after: list | None,
+    limit: int,
+    walk: bool,
+    driver: tuple[str, str] | None = None,
+) -> list[tuple]:
+    """One page of the meetings matching `args`, as (id, date_first, document) rows, ordered by
+    date (descending or not) then id, starting after the `after` keys [date, id].
+
+    Plain SQL built here: peewee would spend longer building the statement than the database
+    spends running it. Two shapes select the same meetings:
+    - `walk`: read meetings in date order and stop at the page's end. With a `driver` (one of
+      the child filters), that value's own rows are read in date order from its index and the
+      other filters are checked row by row; without one, the meetings' date index is walked.
+    - otherwise: the filters' own indexes find every match, and the database sorts them: best
+      when matches are rare.
+    """
+    pg = isinstance(db.obj, PostgresqlDatabase)
+    mark = db.obj.param
+    params, where = [], []
+    children = child_filters(args)
+    if walk and driver is not None:
+        children.remove(driver)
+        table, column = CHILD_FILTERS[driver[0]]
+        source = f'"{table}" d JOIN "meeting" m ON m."id" = d."meeting_id"'
+        where.append(f'd."{column}" = {mark}')
+        params.append(driver[1])
+        date, key = 'd."date_first"', 'd."meeting_id"'
+    else:
+        source, date, key = '"meeting" m', 'm."date_first"', 'm."id"'
+    for name, value in children:
+        table, column = CHILD_FILTERS[name]
+        if walk:
+            where.append(
+                f'EXISTS (SELECT 1 FROM "{table}" x WHERE x."meeting_id" = {key} '
+                f'AND x."{column}" = {mark})'
+            )
+        else:
+            where.append(f'{key} IN (SELECT "meeting_id" FROM "{table}" WHERE "{column}" = {mark})')
+        params.append(value)
+    day = (lambda d: d) if pg else (lambda d: d.isoformat())
+    if "date_from" in args:
+        first = args["date_from"].first_day
+        where.append(f'm."date_last" >= {mark} AND {date} >= {mark}')
+        params += [day(first), day(first - LONGEST_DATE)]
+    if "date_to" in args:
+        where.append(f"{date} <= {mark}")
+        params.append(day(args["date_to"].last_day))
+    for name in SCALAR_FILTERS:
+        if name in args:
+            where.append(f'm."{name}" = {mark}')
+            params.append(args[name])
+    if "updated_since" in args:
+        since = _utc_naive(args["updated_since"])
+        where.append(f'm."updated_at" >= {mark}')
+        params.append(since if pg else str(since))
+    if "q" in args:
+        sql, terms = text_search(args["q"], "m.", walk_dates=walk)
+        where.append(sql)
+        params += terms
+    # Later rows: by date first (a range on the index), then by id among the same date.
+    first_later = "<" if descending == forward else ">"
+    id_later = ">" if forward else "<"
+    if after is not None:
+        where.append(
+            f"{date} {first_later}= {mark} AND ({date} {first_later} {mark} "
+            f"OR {key} {id_later} {mark})"
+        )
+        params += [after[0], after[0], after[1]]
+    order = "DESC" if descending == forward else "ASC"
+    sql = (
+        f'SELECT m."id", m."date_first", m."document" FROM {source}'
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + f" ORDER BY {date} {order}, {key} {'ASC' if forward else 'DESC'} LIMIT {int(limit)}"
     )
+    return db.obj.execute_sql(sql, params).fetchall()
 
 
 def stored_documents(meetings: list[Meeting]) -> list[dict]:

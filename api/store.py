@@ -302,16 +302,21 @@ def _row(meeting: dict, names: dict[str, str]) -> dict:
 def _children(meeting: dict):
     mid = meeting["id"]
     topics = _topics(meeting)
+    # The filter tables keep the meeting's first day: lists walk them in date order.
+    first = meeting["date"].first_day
     yield (
         Party,
         [
-            {"meeting": mid, "country": c, "position": i}
+            {"meeting": mid, "country": c, "position": i, "date_first": first}
             for i, c in enumerate(meeting["parties"], 1)
         ],
     )
     yield (
         Participant,
-        [{"meeting": mid, "position": i, **p} for i, p in enumerate(meeting["participants"], 1)],
+        [
+            {"meeting": mid, "position": i, "date_first": first, **p}
+            for i, p in enumerate(meeting["participants"], 1)
+        ],
     )
     yield (
         AgreedPoint,
@@ -321,7 +326,7 @@ def _children(meeting: dict):
         Discussed,
         [{"meeting": mid, "position": i, **p} for i, p in enumerate(meeting["discussed"], 1)],
     )
-    yield MeetingTopic, [{"meeting": mid, "topic": t} for t in topics]
+    yield MeetingTopic, [{"meeting": mid, "topic": t, "date_first": first} for t in topics]
     yield (
         MeetingSource,
         [{"meeting": mid, "source": s, "position": i} for i, s in enumerate(meeting["sources"], 1)],

@@ -14,7 +14,7 @@ from conftest import assert_problem, count_queries, new_meeting
 
 from api import counts
 from api.models import Meeting
-from api.records import filter_meetings
+from api.records import child_filters, filter_meetings, page_rows
 from api.seeding import default_seed_files, read_seed_file
 from schemas.common import MeetingArgs
 
@@ -407,19 +407,42 @@ def test_related_links_show_on_both_records(client, seeded):
     ],
 )
 def test_both_query_shapes_select_the_same_meetings(app, query):
-    """A page is found either by walking the date index or by sorting the filters' matches,
-    whichever is cheaper for the numbers at hand; both must give the same records."""
+    """A page is found either by walking dates (every meeting's, or one filter value's rows)
+    or by sorting the filters' matches, whichever is cheaper for the numbers at hand; every
+    shape must give the same records as the filters' plain query, in the same order, page
+    after page."""
     raw = {}
     for pair in query.split("&"):
         name, value = pair.split("=")
         raw.setdefault(name, []).append(value)
     args = MeetingArgs().load({k: v if k == "country" else v[0] for k, v in raw.items()})
     args.pop("limit"), args.pop("sort")
-    order = (Meeting.date_first.desc(), Meeting.id)
     with app.app_context():
-        walked = [m.id for m in filter_meetings(args, walk_dates=True).order_by(*order)]
-        sorted_ = [m.id for m in filter_meetings(args).order_by(*order)]
-    assert walked == sorted_ and walked
+        for descending, order in (
+            (True, (Meeting.date_first.desc(), Meeting.id)),
+            (False, (Meeting.date_first, Meeting.id)),
+        ):
+            expected = [m.id for m in filter_meetings(args).order_by(*order)]
+            assert expected
+            shapes = [(False, None), (True, None)]
+            shapes += [(True, child) for child in child_filters(args)]
+            for walk, driver in shapes:
+                found, after = [], None
+                while True:
+                    rows = page_rows(
+                        args,
+                        descending=descending,
+                        forward=True,
+                        after=after,
+                        limit=2,
+                        walk=walk,
+                        driver=driver,
+                    )
+                    found += [row[0] for row in rows]
+                    if len(rows) < 2:
+                        break
+                    after = [str(rows[-1][1]), rows[-1][0]]
+                assert found == expected, (descending, walk, driver)
 
 
 def test_walking_shape_is_used_when_matches_are_many():

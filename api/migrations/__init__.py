@@ -67,11 +67,13 @@ def _baseline() -> None:
     SchemaMigration.create_table()
     tables = set(db.get_tables())
     columns = {c.name for c in db.get_columns("meeting")}
+    party_columns = {c.name for c in db.get_columns("party")}
     steps = {
         1: True,
         2: "change" in tables,
         3: "meeting_fts" in tables or "search_vector" in columns,
         4: "document" in columns,
+        5: "date_first" in party_columns,
     }
     for module in available():
         if steps.get(module.VERSION):

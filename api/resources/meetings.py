@@ -4,7 +4,7 @@ import json
 
 from flask import Response, request, stream_with_context, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import ValidationError
 
 from schemas.common import MeetingArgs, MeetingList
@@ -12,12 +12,20 @@ from schemas.meeting import Meeting as MeetingSchema
 from schemas.meeting import MeetingIn, MeetingWrite
 
 from .. import counts, formats
+from ..access_log import sent_as_stream
 from ..auth import SCHEME
+from ..blueprint import Blueprint
 from ..db import db
 from ..merge_patch import merge_patch
 from ..models import Meeting
-from ..pagination import link_header, paginate
-from ..records import filter_meetings, portable_documents, stored_documents
+from ..pagination import link_header, links_of, position
+from ..records import (
+    child_filters,
+    filter_meetings,
+    page_rows,
+    portable_documents,
+    stored_documents,
+)
 from ..store import delete_meeting, new_meeting_id, save_meetings
 from ..writes import IDEMPOTENCY_HEADER, check_if_match, current, etag, matches, write
 
@@ -73,6 +81,7 @@ LIST_FORMATS = {
 def _stream(media: str, filters: dict, sort: str) -> Response:
     documents = formats.batches(filter_meetings(filters), stored_documents, SORT_KEYS[sort])
     body = stream_with_context(STREAMS[media](documents))
+    sent_as_stream()
     mimetype = media + ("; charset=utf-8" if media != "application/x-ndjson" else "")
     return Response(body, headers={"Content-Type": mimetype, "Vary": "Accept"})
 
@@ -80,11 +89,45 @@ def _stream(media: str, filters: dict, sort: str) -> Response:
 WALK_LIMIT = 20_000
 
 
-def _walk_dates(matches: int, meetings: int) -> bool:
-    """Walking the date index visits about 21 * meetings / matches rows to fill a page. Walk
-    unless that is a great many (the matches are rare): then reading the filters' matches
-    from their own indexes and sorting them is cheaper."""
-    return 21 * meetings <= WALK_LIMIT * max(matches, 1)
+def _walk_dates(matches: int, walked: int) -> bool:
+    """Walking rows in date order (all meetings, or one filter value's) visits about
+    21 * walked / matches rows to fill a page. Walk unless that is a great many (the matches
+    are rare): then reading the filters' matches from their own indexes and sorting them is
+    cheaper."""
+    return 21 * walked <= WALK_LIMIT * max(matches, 1)
+
+
+def _page_plan(filters: dict, version: int) -> tuple[int, bool, tuple | None]:
+    """The exact total, whether to walk dates, and which child filter (the one with the
+    fewest meetings) drives the walk; every count comes from the count cache."""
+    total = counts.total(
+        lambda: filter_meetings(filters).count(), {"meetings": 1, **filters}, version
+    )
+    children = child_filters(filters)
+    if not children:
+        everything = counts.total(Meeting.select().count, {"meetings": 1}, version)
+        return total, _walk_dates(total, everything), None
+    if len(children) == 1:
+        return total, _walk_dates(total, total), children[0]
+    sizes = {
+        child: counts.total(
+            lambda child=child: filter_meetings({child[0]: _value(*child)}).count(),
+            {"meetings": 1, child[0]: _value(*child)},
+            version,
+        )
+        for child in children
+    }
+    driver = min(children, key=sizes.__getitem__)
+    return total, _walk_dates(total, sizes[driver]), driver
+
+
+def _value(name: str, value: str):
+    return [value] if name == "country" else value
+
+
+def _key(row) -> list[str]:
+    """A page row's keyset position: its first day and id."""
+    return [str(row[1]), row[0]]
 
 
 def _negotiate() -> str:
@@ -135,20 +178,21 @@ class Meetings(MethodView):
         media = _negotiate()
         if media != "application/json":
             return _stream(media, filters, sort)
-        version = counts.data_version()
-        total = counts.total(filter_meetings(filters), {"meetings": 1, **filters}, version)
-        everything = counts.total(Meeting.select(), {"meetings": 1}, version)
-        rows, links, total = paginate(
-            # Plain rows of the three columns a page needs, not model instances.
-            filter_meetings(filters, walk_dates=_walk_dates(total, everything))
-            .select(Meeting.id, Meeting.date_first, Meeting.document)
-            .tuples(),
-            keys=SORT_KEYS[sort],
-            limit=limit,
-            cursor=cursor,
-            sort=sort,
-            key_of=lambda row: [str(row[1]), row[0]],
-            total=total,
+        total, walk, driver = _page_plan(filters, counts.data_version())
+        forward, after = position(cursor, sort, 2)
+        rows = []
+        if total:
+            rows = page_rows(
+                filters,
+                descending=sort == "-date",
+                forward=forward,
+                after=after,
+                limit=limit + 1,
+                walk=walk,
+                driver=driver,
+            )
+        rows, links = links_of(
+            rows, forward=forward, values=after, limit=limit, key_of=_key, sort=sort
         )
         # The stored documents go out as they are: no rendering, no re-encoding.
         tail = json.dumps({"links": links, "meta": {"total": total}}, ensure_ascii=False)
