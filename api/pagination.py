@@ -30,17 +30,21 @@ def _decode(cursor: str, sort: str, width: int) -> dict:
     except (ValueError, binascii.Error, UnicodeDecodeError):
         valid = False
     if not valid:
-        abort(
-            422,
-            message="Invalid query parameter: cursor.",
-            errors={
-                "cursor": [
-                    "Not a cursor from this list with this sort order; "
-                    "follow the `next` or `prev` link as given."
-                ]
-            },
-        )
+        invalid_cursor()
     return state
+
+
+def invalid_cursor():
+    abort(
+        422,
+        message="Invalid query parameter: cursor.",
+        errors={
+            "cursor": [
+                "Not a cursor from this list with this sort order; "
+                "follow the `next` or `prev` link as given."
+            ]
+        },
+    )
 
 
 def after(keys, values, forward: bool):

@@ -90,9 +90,99 @@ def text_search(q: str, table: str, walk_dates: bool = False) -> tuple[str, list
     if isinstance(db.obj, PostgresqlDatabase):
         terms = " & ".join(f"{w}:*" for w in words)
         return f"{table}search_vector @@ to_tsquery('simple', {param})", [terms]
-    terms = " ".join(f'"{w}"*' for w in words)
     column = f"{'+' if walk_dates else ''}{table}rowid"
-    return f"{column} IN (SELECT rowid FROM meeting_fts WHERE meeting_fts MATCH {param})", [terms]
+    return (
+        f"{column} IN (SELECT rowid & {ROWID_BITS} FROM meeting_fts "
+        f"WHERE meeting_fts MATCH {param})",
+        [_fts_terms(words)],
+    )
+
+
+def _fts_terms(words: list[str]) -> str:
+    return " ".join(f'"{w}"*' for w in words)
+
+
+# SQLite's search index numbers a meeting `julianday(date_first) << 32 | rowid` (migration
+# 0006): its own order is date order.
+ROWID_BITS = 0xFFFF_FFFF
+# CAST(julianday(day) AS INTEGER) - day.toordinal(), for every day from 0001-01-01 on
+_JULIAN_OFFSET = 1_721_424
+
+
+def _day_key(day: dt.date) -> int:
+    """The smallest search key of a meeting whose first day is `day`."""
+    return (day.toordinal() + _JULIAN_OFFSET) << 32
+
+
+def searches_by_date(args: dict) -> bool:
+    """Whether a page of these filters can be read off SQLite's search index in date order:
+    words to find and nothing else but an upper date bound."""
+    return (
+        "q" in args
+        and not isinstance(db.obj, PostgresqlDatabase)
+        and set(args) <= {"q", "date_to"}
+        and bool(re.search(r"\w", args["q"]))
+    )
+
+
+def search_page(
+    args: dict, *, descending: bool, forward: bool, after: list | None, limit: int
+) -> list[tuple]:
+    """`page_rows` for `searches_by_date` filters: the first `limit` matches in page order
+    (date, then id), read from the search index in date order.
+
+    The index orders meetings of the same day by rowid, not id, so only days read whole are
+    sorted into the page: rows are read in index order until the days before the last one
+    read hold the page (or there are no more)."""
+    mark = db.obj.param
+    down = descending == forward  # dates run from later to earlier in walking order
+    sql = f"SELECT rowid FROM meeting_fts WHERE meeting_fts MATCH {mark}"
+    params = [_fts_terms(re.findall(r"\w+", args["q"].lower()))]
+    if "date_to" in args:
+        sql += f" AND rowid < {mark}"
+        params.append(_day_key(args["date_to"].last_day + dt.timedelta(days=1)))
+    if after is not None:
+        # From the cursor's own day, whole: its rows after the cursor's id come first.
+        day = dt.date.fromisoformat(after[0])
+        bound = _day_key(day + dt.timedelta(days=1)) if down else _day_key(day)
+        sql += f" AND rowid {'<' if down else '>='} {mark}"
+        params.append(bound)
+    sql += f" ORDER BY rowid {'DESC' if down else 'ASC'} LIMIT {mark}"
+    count = 2 * limit
+    while True:
+        keys = [key for (key,) in db.obj.execute_sql(sql, [*params, count]).fetchall()]
+        read_all = len(keys) < count
+        if not read_all:
+            # The last day read may have more rows further on: leave it out.
+            last_day = keys[-1] >> 32
+            keys = [key for key in keys if key >> 32 != last_day]
+        rows = _meetings_by_rowid(key & ROWID_BITS for key in keys)
+        if after is not None:
+            cursor_day, cursor_id = after
+            rows = [
+                row
+                for row in rows
+                if str(row[1]) != cursor_day
+                or (row[0] > cursor_id if forward else row[0] < cursor_id)
+            ]
+        if read_all or len(rows) >= limit:
+            break
+        count *= 4
+    rows.sort(key=lambda row: row[0], reverse=not forward)
+    rows.sort(key=lambda row: str(row[1]), reverse=down)
+    return rows[:limit]
+
+
+def _meetings_by_rowid(rowids) -> list[tuple]:
+    rowids, rows = list(rowids), []
+    for start in range(0, len(rowids), 500):
+        chunk = rowids[start : start + 500]
+        marks = ", ".join([db.obj.param] * len(chunk))
+        rows += db.obj.execute_sql(
+            f'SELECT "id", "date_first", "document" FROM "meeting" WHERE rowid IN ({marks})',
+            chunk,
+        ).fetchall()
+    return rows
 
 
 def page_rows(

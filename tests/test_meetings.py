@@ -451,3 +451,42 @@ def test_walking_shape_is_used_when_matches_are_many():
     assert _walk_dates(27_000, 100_000) and _walk_dates(15_000, 1_000_000)
     assert _walk_dates(162, 10_000) and _walk_dates(5, 14)
     assert not _walk_dates(20, 1_000_000) and not _walk_dates(0, 100_000)
+
+
+def test_search_pages_keep_date_then_id_order_within_a_day(client, auth):
+    """Search reads its index in date order, but the index orders a day's meetings by rowid:
+    meetings of one day, created in the reverse of their id order, must still come out by
+    id, across pages, both ways, and with `to`."""
+    # More meetings on one day than two pages hold: the index must be read on past it.
+    days = ["2031-05-05", *["2031-05-04"] * 7, "2031-05-03", "2031-05-04"]
+    ids = {f"zephyrword-{n}": day for n, day in enumerate(days)}
+    for meeting_id in reversed(ids):
+        body = new_meeting(id=meeting_id, date=ids[meeting_id], summary="A zephyrword meeting.")
+        assert client.post("/v1/meetings", json=body, headers=auth).status_code == 201
+    oldest_first = sorted(ids, key=lambda i: (ids[i], i))
+    newest_first = sorted(ids, key=lambda i: (-int(ids[i].replace("-", "")), i))
+    for sort, expected in (("-date", newest_first), ("date", oldest_first)):
+        url, pages = f"/v1/meetings?q=zephyrword&limit=2&sort={sort}", []
+        while url:
+            body = client.get(url).get_json()
+            pages.append([m["id"] for m in body["data"]])
+            url, back = body["links"]["next"], body["links"]["prev"]
+        assert sum(pages, []) == expected
+        # And back from the last page to the first through the `prev` links.
+        seen = [pages[-1]]
+        while back:
+            body = client.get(back).get_json()
+            seen.insert(0, [m["id"] for m in body["data"]])
+            back = body["links"]["prev"]
+        assert seen == pages
+    up_to = walk(client, "/v1/meetings?q=zephyrword&limit=2&to=2031-05-04")
+    assert up_to == [i for i in newest_first if ids[i] <= "2031-05-04"]
+
+
+@pytest.mark.parametrize("key", [["not-a-day", "x"], [20240906, "x"], ["2024-09-06", 7]])
+def test_a_cursor_whose_keys_are_not_a_day_and_an_id_is_a_422(client, key):
+    state = {"d": "next", "s": "-date", "k": key}
+    cursor = base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+    for query in ("", "&q=summit", "&country=JP"):
+        response = client.get(f"/v1/meetings?cursor={cursor}{query}")
+        assert_problem(response, 422, "cursor")

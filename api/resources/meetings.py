@@ -1,5 +1,6 @@
 """Meetings: the list with its filters and formats, single records, and writes."""
 
+import datetime as dt
 import json
 
 from flask import Response, request, stream_with_context, url_for
@@ -18,12 +19,14 @@ from ..blueprint import Blueprint
 from ..db import db
 from ..merge_patch import merge_patch
 from ..models import Meeting
-from ..pagination import link_header, links_of, position
+from ..pagination import invalid_cursor, link_header, links_of, position
 from ..records import (
     child_filters,
     filter_meetings,
     page_rows,
     portable_documents,
+    search_page,
+    searches_by_date,
     stored_documents,
 )
 from ..store import delete_meeting, new_meeting_id, save_meetings
@@ -105,7 +108,7 @@ def _page_plan(filters: dict, version: int) -> tuple[int, bool, tuple | None]:
     )
     children = child_filters(filters)
     if not children:
-        everything = counts.total(Meeting.select().count, {"meetings": 1}, version)
+        everything = counts.total(lambda: Meeting.select().count(), {"meetings": 1}, version)
         return total, _walk_dates(total, everything), None
     if len(children) == 1:
         return total, _walk_dates(total, total), children[0]
@@ -128,6 +131,15 @@ def _value(name: str, value: str):
 def _key(row) -> list[str]:
     """A page row's keyset position: its first day and id."""
     return [str(row[1]), row[0]]
+
+
+def _is_key(values: list) -> bool:
+    """Whether a cursor's key values are a day and an id, as `_key` makes them."""
+    day, meeting_id = values
+    try:
+        return isinstance(meeting_id, str) and bool(dt.date.fromisoformat(day))
+    except (TypeError, ValueError):
+        return False
 
 
 def _negotiate() -> str:
@@ -180,17 +192,20 @@ class Meetings(MethodView):
             return _stream(media, filters, sort)
         total, walk, driver = _page_plan(filters, counts.data_version())
         forward, after = position(cursor, sort, 2)
+        if after is not None and not _is_key(after):
+            invalid_cursor()
         rows = []
         if total:
-            rows = page_rows(
-                filters,
-                descending=sort == "-date",
-                forward=forward,
-                after=after,
-                limit=limit + 1,
-                walk=walk,
-                driver=driver,
-            )
+            shape = {
+                "descending": sort == "-date",
+                "forward": forward,
+                "after": after,
+                "limit": limit + 1,
+            }
+            if searches_by_date(filters):
+                rows = search_page(filters, **shape)
+            else:
+                rows = page_rows(filters, walk=walk, driver=driver, **shape)
         rows, links = links_of(
             rows, forward=forward, values=after, limit=limit, key_of=_key, sort=sort
         )
