@@ -1,6 +1,9 @@
 """The blueprint every resource uses: flask-smorest's, with a leaner query-string reader."""
 
+from collections import OrderedDict
+
 import flask_smorest
+from marshmallow import Schema
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 
@@ -10,9 +13,30 @@ class QueryParser(FlaskParser):
     parameters, the first value for the others; what webargs' MultiDictProxy gives, without
     the proxy raising and catching an exception for every parameter a request leaves out."""
 
+    MEMO_SIZE = 1024
+
     def __init__(self):
         super().__init__()
         self._repeatable: dict = {}
+        self._parsed: OrderedDict = OrderedDict()
+
+    def parse(self, argmap, req=None, *, location=None, validate=None, **kwargs):
+        """Query arguments, validated once per query string and schema: what a query string
+        parses to never changes, and popular ones (a dashboard's) come again and again."""
+        if location != "query" or validate is not None or not isinstance(argmap, Schema):
+            return super().parse(argmap, req, location=location, validate=validate, **kwargs)
+        req = req if req is not None else self.get_default_request()
+        key = (argmap, req.query_string)
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            parsed = super().parse(argmap, req, location=location, **kwargs)
+            self._parsed[key] = parsed
+            if len(self._parsed) > self.MEMO_SIZE:
+                self._parsed.popitem(last=False)
+        else:
+            self._parsed.move_to_end(key)
+        # Each request gets its own copy to change.
+        return {k: list(v) if isinstance(v, list) else v for k, v in parsed.items()}
 
     def load_querystring(self, req, schema):
         repeatable = self._repeatable.get(schema)

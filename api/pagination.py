@@ -2,11 +2,13 @@
 
 import base64
 import binascii
+import functools
 import json
 from urllib.parse import urlencode
 
 from flask import request
 from flask_smorest import abort
+from werkzeug.sansio.utils import get_current_url
 
 from . import counts
 
@@ -57,10 +59,17 @@ def after(keys, values, forward: bool):
     return condition
 
 
+@functools.lru_cache(maxsize=256)
+def _base_url(scheme: str, host: str, root_path: str, path: str) -> str:
+    """`request.base_url`, worked out once for each host and path: it is quoted and turned
+    back into an IRI every time it is asked for."""
+    return get_current_url(scheme, host, root_path, path)
+
+
 def _links(sort: str, next_key, prev_key) -> dict:
     """A page's self, next and prev links: this request's URL, and the same with the cursor of
     the next or previous page (None where there is none) in place of its own."""
-    base = request.base_url
+    base = _base_url(request.scheme, request.host, request.root_path, request.path)
     pairs = list(request.args.items(multi=True))
     here = urlencode(pairs)
     kept = urlencode([p for p in pairs if p[0] != "cursor"]) if "cursor" in request.args else here

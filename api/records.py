@@ -179,10 +179,18 @@ def _meetings_by_rowid(rowids) -> list[tuple]:
         chunk = rowids[start : start + 500]
         marks = ", ".join([db.obj.param] * len(chunk))
         rows += db.obj.execute_sql(
-            f'SELECT "id", "date_first", "document" FROM "meeting" WHERE rowid IN ({marks})',
+            f'SELECT "id", "date_first", {_document()} FROM "meeting" m WHERE rowid IN ({marks})',
             chunk,
         ).fetchall()
     return rows
+
+
+def _document() -> str:
+    """The stored document column. SQLite hands it over as the bytes it holds: no decoding it
+    into text to encode it again for the response."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        return 'm."document"'
+    return 'CAST(m."document" AS BLOB)'
 
 
 def page_rows(
@@ -260,7 +268,7 @@ def page_rows(
         params += [after[0], after[0], after[1]]
     order = "DESC" if descending == forward else "ASC"
     sql = (
-        f'SELECT m."id", m."date_first", m."document" FROM {source}'
+        f'SELECT m."id", m."date_first", {_document()} FROM {source}'
         + (" WHERE " + " AND ".join(where) if where else "")
         + f" ORDER BY {date} {order}, {key} {'ASC' if forward else 'DESC'} LIMIT {int(limit)}"
     )

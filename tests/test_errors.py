@@ -23,7 +23,7 @@ def test_server_fault_is_500_without_internals(app, client, monkeypatch, caplog)
     def broken(*args, **kwargs):
         raise RuntimeError("secret table name and SQL: SELECT * FROM meeting")
 
-    monkeypatch.setattr(meetings, "paginate", broken)
+    monkeypatch.setattr(meetings, "page_rows", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     with caplog.at_level(logging.ERROR, logger="api"):
         response = client.get("/v1/meetings?limit=1")

@@ -210,8 +210,9 @@ class Meetings(MethodView):
             rows, forward=forward, values=after, limit=limit, key_of=_key, sort=sort
         )
         # The stored documents go out as they are: no rendering, no re-encoding.
+        documents = [row[2] if isinstance(row[2], bytes) else row[2].encode() for row in rows]
         tail = json.dumps({"links": links, "meta": {"total": total}}, ensure_ascii=False)
-        body = '{"data":[' + ",".join(row[2] for row in rows) + "]," + tail[1:]
+        body = b'{"data":[' + b",".join(documents) + b"]," + tail[1:].encode()
         return Response(
             body, mimetype="application/json", headers={**link_header(links), "Vary": "Accept"}
         )
