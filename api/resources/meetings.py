@@ -170,7 +170,7 @@ def _saved(meeting_id: str, status: int, **headers):
 @blp.route("")
 class Meetings(MethodView):
     @blp.arguments(MeetingArgs(), location="query", as_kwargs=True)
-    @blp.response(
+    @blp.response_as_is(
         200,
         MeetingList,
         headers={
@@ -219,7 +219,7 @@ class Meetings(MethodView):
 
     @write
     @blp.arguments(MeetingWrite())
-    @blp.response(
+    @blp.response_as_is(
         201,
         MeetingSchema,
         headers={**ETAG_HEADER, "Location": {"description": "the new record's URL", **_header}},
@@ -249,7 +249,7 @@ class Meetings(MethodView):
 
 @blp.route("/<string:meeting_id>")
 class MeetingItem(MethodView):
-    @blp.response(200, MeetingSchema, headers=ETAG_HEADER)
+    @blp.response_as_is(200, MeetingSchema, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not Modified: the `If-None-Match` ETag is current")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(410, response="GONE")
@@ -272,7 +272,7 @@ class MeetingItem(MethodView):
 
     @write
     @blp.arguments(MeetingWrite())
-    @blp.response(200, MeetingSchema, headers=ETAG_HEADER)
+    @blp.response_as_is(200, MeetingSchema, headers=ETAG_HEADER)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(410, response="GONE")
@@ -296,7 +296,7 @@ class MeetingItem(MethodView):
         return _saved(meeting_id, 200)
 
     @write
-    @blp.response(200, MeetingSchema, headers=ETAG_HEADER)
+    @blp.response_as_is(200, MeetingSchema, headers=ETAG_HEADER)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(410, response="GONE")
@@ -352,7 +352,7 @@ class MeetingItem(MethodView):
         return _saved(meeting_id, 200)
 
     @write
-    @blp.response(204)
+    @blp.response_as_is(204)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(410, response="GONE")
