@@ -16,7 +16,7 @@ _cache: OrderedDict = OrderedDict()
 
 def data_version() -> int:
     """The change log's last seq: one index look-up."""
-    return db.execute_sql('SELECT MAX("seq") FROM "change"').fetchone()[0] or 0
+    return db.obj.execute_sql('SELECT MAX("seq") FROM "change"').fetchone()[0] or 0
 
 
 def _key(filters: dict) -> tuple:

@@ -2,13 +2,12 @@
 
 import base64
 import binascii
-import functools
 import json
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from flask import request
 from flask_smorest import abort
-from werkzeug.sansio.utils import get_current_url
 
 from . import counts
 
@@ -59,31 +58,53 @@ def after(keys, values, forward: bool):
     return condition
 
 
-@functools.lru_cache(maxsize=256)
-def _base_url(scheme: str, host: str, root_path: str, path: str) -> str:
-    """`request.base_url`, worked out once for each host and path: it is quoted and turned
-    back into an IRI every time it is asked for."""
-    return get_current_url(scheme, host, root_path, path)
+URLS_SIZE = 1024
+_urls: OrderedDict = OrderedDict()
+# What a request's URL is made of, in the WSGI environ (after any proxy fix-up).
+_URL_PARTS = (
+    "wsgi.url_scheme",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+)
+
+
+def _page_urls() -> tuple[str, str]:
+    """This request's URL, and the same with its cursor left out and `cursor=` put last: the
+    start of its neighbours' URLs. Worked out once per URL: quoting the query again and
+    turning the URL into an IRI cost more than the page's SQL."""
+    environ = request.environ
+    key = tuple(environ.get(part) for part in _URL_PARTS)
+    found = _urls.get(key)
+    if found is None:
+        base = request.base_url
+        pairs = list(request.args.items(multi=True))
+        here = urlencode(pairs)
+        kept = (
+            urlencode([p for p in pairs if p[0] != "cursor"]) if "cursor" in request.args else here
+        )
+        found = _urls[key] = (
+            f"{base}?{here}" if here else base,
+            f"{base}?{kept}&cursor=" if kept else f"{base}?cursor=",
+        )
+        if len(_urls) > URLS_SIZE:
+            _urls.popitem(last=False)
+    return found
 
 
 def _links(sort: str, next_key, prev_key) -> dict:
     """A page's self, next and prev links: this request's URL, and the same with the cursor of
     the next or previous page (None where there is none) in place of its own."""
-    base = _base_url(request.scheme, request.host, request.root_path, request.path)
-    pairs = list(request.args.items(multi=True))
-    here = urlencode(pairs)
-    kept = urlencode([p for p in pairs if p[0] != "cursor"]) if "cursor" in request.args else here
-    start = f"{base}?{kept}&cursor=" if kept else f"{base}?cursor="
+    here, start = _page_urls()
 
     def at(direction: str, key) -> str | None:
         # Cursors are URL-safe base64: nothing in them needs quoting.
         return None if key is None else start + _encode({"d": direction, "s": sort, "k": key})
 
-    return {
-        "self": f"{base}?{here}" if here else base,
-        "next": at("next", next_key),
-        "prev": at("prev", prev_key),
-    }
+    return {"self": here, "next": at("next", next_key), "prev": at("prev", prev_key)}
 
 
 def page_url(**replace) -> str:
