@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import time
+from json.encoder import encode_basestring_ascii
 
 from flask import has_request_context, request
 
@@ -177,25 +178,29 @@ class Frame:
     def _write(environ, method, path, status, started, clock):
         if not log.isEnabledFor(logging.INFO):
             return
-        line = {
-            "time": _utc(started),
-            "logger": log.name,
-            "method": method,
-            "path": path,
-            "query": environ.get("QUERY_STRING", ""),
-            "status": int(status[0].split(" ", 1)[0]) if status else None,
-            "duration_ms": round((time.perf_counter() - clock) * 1000, 1),
-            "request_id": environ[REQUEST_ID],
-            "remote_addr": environ.get("REMOTE_ADDR"),
-            "api_key": environ.get(API_KEY),
-            "user_agent": environ.get("HTTP_USER_AGENT") or None,
-        }
-        # Written straight to standard error, as the handler writes other records: a log
-        # record, its caller lookup and the handler's lock cost more than a short request.
-        # ASCII escapes keep a hostile path or header on its own line.
+        code = status[0].split(" ", 1)[0] if status else "null"
+        agent = environ.get("HTTP_USER_AGENT") or None
+        # One JSON object, put together here: the strings a client sent are JSON-encoded (with
+        # ASCII escapes, so a hostile path or header stays on its own line); the rest are
+        # numbers and names of our own.
+        line = (
+            f'{{"time": "{_utc(started)}", "logger": "{log.name}", "method": {_text(method)}, '
+            f'"path": {_text(path)}, "query": {_text(environ.get("QUERY_STRING", ""))}, '
+            f'"status": {int(code) if code.isdigit() else "null"}, '
+            f'"duration_ms": {round((time.perf_counter() - clock) * 1000, 1)}, '
+            f'"request_id": {_text(environ[REQUEST_ID])}, '
+            f'"remote_addr": {_text(environ.get("REMOTE_ADDR"))}, '
+            f'"api_key": {_text(environ.get(API_KEY))}, "user_agent": {_text(agent)}}}\n'
+        )
+        # Straight to standard error, as the handler writes other records: a log record, its
+        # caller lookup and the handler's lock cost more than a short request.
         stream = sys.stderr
-        stream.write(json.dumps(line) + "\n")
+        stream.write(line)
         stream.flush()
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring_ascii(value)
 
 
 def sent_as_stream() -> None:
