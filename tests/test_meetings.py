@@ -291,6 +291,28 @@ def test_page_is_fetched_in_a_fixed_number_of_queries(client):
     assert len(cached) == len(many) - 1
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "country=JP",
+        "country=JP&country=KR&from=2000-01-01",
+        "q=summit",
+        "q=summit&to=2020",
+        "topic=japan-south-korea-relations&type=summit",
+    ],
+)
+def test_filtered_pages_take_a_fixed_number_of_queries(client, query):
+    """Once the totals are counted for this state of the data, a page of any size costs the
+    same few queries: the data version, then the page (a search reads its index, then the
+    meetings it found)."""
+    client.get(f"/v1/meetings?{query}&limit=1")
+    with count_queries() as one:
+        assert len(client.get(f"/v1/meetings?{query}&limit=1").get_json()["data"]) == 1
+    with count_queries() as many:
+        assert len(client.get(f"/v1/meetings?{query}&limit=100").get_json()["data"]) > 1
+    assert len(one) == len(many) <= 3
+
+
 def test_totals_stay_exact_across_writes(client, auth):
     before = client.get("/v1/meetings?country=KR&limit=1").get_json()["meta"]["total"]
     assert client.get("/v1/meetings?country=KR&limit=1").get_json()["meta"]["total"] == before
