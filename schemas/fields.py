@@ -10,6 +10,8 @@ from functools import cache
 import pycountry
 from marshmallow import ValidationError, fields, validate
 
+from .fastload import remembered
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 TOPIC_PATTERN = SLUG_PATTERN
 # Lists rather than validate.And, so that apispec documents both the length and the pattern.
@@ -75,6 +77,10 @@ class CountryCode(fields.String):
             **kwargs.pop("metadata", {}),
         }
         super().__init__(metadata=metadata, **kwargs)
+
+    def compile_core(self, compile_schema):
+        """For `schemas.fastload`: a file names the same few countries over and over."""
+        return remembered(self._deserialize)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
