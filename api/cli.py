@@ -145,15 +145,18 @@ def import_(file):
     name = file.name if file.name != "<stdin>" else "stdin"
     text = file.read()
     try:
-        records = bulk.load_file(text, name, seed=name.endswith((".yaml", ".yml")))
-        with db.db.connection_context():
-            with click.progressbar(
-                length=len(records),
-                label="importing",
-                file=sys.stderr,
-                hidden=not sys.stderr.isatty(),
-            ) as bar:
-                counts = bulk.import_records(records, name, progress=bar.update)
+        with bulk.collector_paused():
+            records = bulk.load_file(text, name, seed=name.endswith((".yaml", ".yml")))
+            with db.db.connection_context():
+                with click.progressbar(
+                    length=len(records),
+                    label="importing",
+                    file=sys.stderr,
+                    hidden=not sys.stderr.isatty(),
+                ) as bar:
+                    counts = bulk.import_records(records, name, progress=bar.update)
+            # Gone before the collector resumes, or its first pass would walk them all.
+            del records
     except bulk.ImportError_ as exc:
         raise click.ClickException(f"import rejected, nothing was stored:\n{exc}") from None
     click.echo(", ".join(f"{counts[k]} {k}" for k in ("created", "updated", "unchanged")))

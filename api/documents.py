@@ -42,6 +42,8 @@ MEETING_COLUMNS = (
     "updated_at",
     "revision",
 )
+# A source as a document shows it (its sha256 stays out).
+SOURCE_COLUMNS = ("id", "publisher", "title", "url", "published_at", "seed_file")
 
 
 def _rows(sql: str, ids: list[str]) -> list[tuple]:
@@ -145,64 +147,73 @@ def _render(ids: list[str]) -> dict[str, dict]:
     for row in meetings:
         m = dict(zip(MEETING_COLUMNS, row, strict=True))
         mid = m["id"]
-        documents[mid] = {
-            **{k: m[k] for k in MEETING_COLUMNS[:12]},
-            "starts_at": instant(m["starts_at"]),
-            "duration_minutes": m["duration_minutes"],
-            "duration_approximate": bool(m["duration_approximate"]),
-            "location": m["location_country"]
-            and {
-                "venue": m["location_venue"],
-                "city": m["location_city"],
-                "region": m["location_region"],
-                "country": m["location_country"],
-            },
-            "occasion": m["occasion"],
-            "parties": [{"country": c, "name": lookup_country(c).name} for (c,) in parties[mid]],
-            "participants": [
-                {
-                    "person": {"id": pid, "name": name},
-                    "country": country,
-                    "title": title,
-                    "side": side,
-                }
-                for pid, name, country, title, side in participants[mid]
-            ],
-            "agreed_points": [
-                {
-                    "position": pos,
-                    "kind": kind,
-                    "text": text,
-                    "topics": json.loads(tags),
-                    "quote": quote,
-                }
-                for pos, kind, text, tags, quote in points[mid]
-            ],
-            "discussed": [
-                {"position": pos, "text": text, "topics": json.loads(tags), "quote": quote}
-                for pos, text, tags, quote in discussed[mid]
-            ],
-            "topics": [t for (t,) in topics[mid]],
-            "sources": [
-                dict(
-                    zip(
-                        ("id", "publisher", "title", "url", "published_at", "seed_file"),
-                        s,
-                        strict=True,
-                    )
-                )
-                for s in sources[mid]
-            ],
-            "related": stated[mid] + inverse[mid],
-            "created_at": instant(m["created_at"]),
-            "updated_at": instant(m["updated_at"]),
-            "revision": m["revision"],
-        }
+        documents[mid] = assemble(
+            m,
+            parties=[c for (c,) in parties[mid]],
+            participants=participants[mid],
+            points=[(*p[:3], json.loads(p[3]), p[4]) for p in points[mid]],
+            discussed=[(*p[:2], json.loads(p[2]), p[3]) for p in discussed[mid]],
+            topics=[t for (t,) in topics[mid]],
+            sources=sources[mid],
+            related=stated[mid] + inverse[mid],
+        )
     return documents
 
 
-def encode(document: dict) -> str:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+def assemble(
+    m: dict, *, parties, participants, points, discussed, topics, sources, related
+) -> dict:
+    """A document from its meeting row (by MEETING_COLUMNS) and its parts, each in the order
+    shown: parties as codes, the others as the tuples `_render` reads, topics decoded."""
+    return {
+        **{k: m[k] for k in MEETING_COLUMNS[:12]},
+        "starts_at": instant(m["starts_at"]),
+        "duration_minutes": m["duration_minutes"],
+        "duration_approximate": bool(m["duration_approximate"]),
+        "location": m["location_country"]
+        and {
+            "venue": m["location_venue"],
+            "city": m["location_city"],
+            "region": m["location_region"],
+            "country": m["location_country"],
+        },
+        "occasion": m["occasion"],
+        "parties": [{"country": c, "name": lookup_country(c).name} for c in parties],
+        "participants": [
+            {
+                "person": {"id": pid, "name": name},
+                "country": country,
+                "title": title,
+                "side": side,
+            }
+            for pid, name, country, title, side in participants
+        ],
+        "agreed_points": [
+            {"position": pos, "kind": kind, "text": text, "topics": tags, "quote": quote}
+            for pos, kind, text, tags, quote in points
+        ],
+        "discussed": [
+            {"position": pos, "text": text, "topics": tags, "quote": quote}
+            for pos, text, tags, quote in discussed
+        ],
+        "topics": topics,
+        "sources": [dict(zip(SOURCE_COLUMNS, s, strict=True)) for s in sources],
+        "related": related,
+        "created_at": instant(m["created_at"]),
+        "updated_at": instant(m["updated_at"]),
+        "revision": m["revision"],
+    }
+
+
+def sorts_like_python() -> bool:
+    """Whether the database orders text as Python's `sorted` does, so that documents can be
+    made from records in hand: SQLite's binary collation does; PostgreSQL orders by its
+    locale, so there documents are only ever read back."""
+    return not isinstance(db.obj, PostgresqlDatabase)
+
+
+# One encoder for every document: json.dumps would build a new one for each.
+encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def refresh(ids) -> None:

@@ -8,13 +8,17 @@ import datetime as dt
 import hashlib
 import json
 import re
+import sqlite3
 import zoneinfo
 from collections import defaultdict
+from operator import itemgetter
 
 from peewee import DateField, DateTimeField, PostgresqlDatabase, chunked
 from psycopg2.extras import execute_values
 
-from . import documents
+from schemas.meeting import INVERSE_RELATIONS
+
+from . import documents, forked
 from .db import db
 from .models import (
     AgreedPoint,
@@ -52,33 +56,49 @@ def select_in(column, values, *fields):
 
 
 def insert_rows(model, rows: list[dict], ignore_conflicts: bool = False) -> None:
-    """Insert many rows with one prepared statement: the driver's executemany on SQLite,
-    execute_values on PostgreSQL. Much faster than building a query per row."""
-    if not rows:
-        return
-    fields = [model._meta.fields[name] for name in rows[0]]
-    columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    table = f'"{model._meta.table_name}"'
+    """Insert many rows with a few statements: multi-row VALUES on SQLite, as many rows to a
+    statement as its cap on parameters allows (a third faster than executemany's statement
+    per row); execute_values on PostgreSQL."""
+    if rows:
+        insert_values(model, *flat_values(model, rows), ignore_conflicts=ignore_conflicts)
+
+
+def flat_values(model, rows: list[dict]) -> tuple[list[str], list]:
+    """The rows' field names, and their values in one flat list, row after row, as the driver
+    takes them (converted a column at a time). Touches no connection."""
+    columns = list(rows[0])
+    fields = [model._meta.fields[name] for name in columns]
     sqlite = not isinstance(db.obj, PostgresqlDatabase)
-    convert = [_converter(f, sqlite) for f in fields]
-    names = [f.name for f in fields]
-    values = [
-        tuple(
-            row[n] if c is None or row[n] is None else c(row[n])
-            for n, c in zip(names, convert, strict=True)
-        )
-        for row in rows
-    ]
-    cursor = db.obj.cursor()
-    if sqlite:
-        verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
-        marks = ", ".join("?" * len(fields))
-        cursor.executemany(f"{verb} INTO {table} ({columns}) VALUES ({marks})", values)
-    else:
+    width, pick = len(fields), itemgetter(*columns)
+    values = [v for row in rows for v in pick(row)] if width > 1 else [pick(r) for r in rows]
+    for i, field in enumerate(fields):
+        if convert := _converter(field, sqlite):
+            values[i::width] = [v if v is None else convert(v) for v in values[i::width]]
+    return columns, values
+
+
+def insert_values(model, columns: list[str], values: list, ignore_conflicts=False) -> None:
+    """Insert rows given as `flat_values` gives them: field names, then values row after row."""
+    fields = [model._meta.fields[name] for name in columns]
+    names = ", ".join(f'"{f.column_name}"' for f in fields)
+    table = f'"{model._meta.table_name}"'
+    width, cursor = len(fields), db.obj.cursor()
+    if isinstance(db.obj, PostgresqlDatabase):
         tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
         execute_values(
-            cursor, f"INSERT INTO {table} ({columns}) VALUES %s{tail}", values, page_size=CHUNK
+            cursor,
+            f"INSERT INTO {table} ({names}) VALUES %s{tail}",
+            [values[i : i + width] for i in range(0, len(values), width)],
+            page_size=CHUNK,
         )
+        return
+    verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
+    marks = f"({', '.join('?' * width)})"
+    per = db.obj.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width * width
+    for start in range(0, len(values), per):
+        part = values[start : start + per]
+        rows = ", ".join([marks] * (len(part) // width))
+        cursor.execute(f"{verb} INTO {table} ({names}) VALUES {rows}", part)
 
 
 def _converter(field, sqlite: bool):
@@ -106,11 +126,12 @@ def _topics(meeting: dict) -> list[str]:
     return sorted(set(meeting["topics"]) | {t for p in points for t in p["topics"]})
 
 
+_DIGESTED = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+
+
 def _digest(data: dict) -> str:
     # The same record given with or without its points' topics repeated is the same record.
-    text = json.dumps(
-        {**data, "topics": _topics(data)}, sort_keys=True, ensure_ascii=False, default=str
-    )
+    text = _DIGESTED.encode({**data, "topics": _topics(data)})
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -196,13 +217,15 @@ def _resolve_references(meetings: list[dict]) -> set[str]:
     sources = {}
     for meeting in meetings:
         for participant in meeting["participants"]:
-            if isinstance(participant["person"], dict):
-                people[participant["person"]["id"]] = participant["person"]
-                participant["person"] = participant["person"]["id"]
-        for i, source in enumerate(meeting["sources"]):
+            person = participant["person"]
+            if isinstance(person, dict):
+                people[person["id"]] = person
+                participant["person"] = person["id"]
+        shown = meeting["sources"]
+        for i, source in enumerate(shown):
             if isinstance(source, dict):
                 sources[source["id"]] = source
-                meeting["sources"][i] = source["id"]
+                shown[i] = source["id"]
     batch = {m["id"] for m in meetings}
     return _save_shown(Person, list(people.values()), Participant.person, batch) | _save_shown(
         Source, list(sources.values()), MeetingSource.source, batch
@@ -232,7 +255,8 @@ def delete_meeting(meeting_id: str, revision: int) -> None:
         _touch(linked)
 
 
-def _check_references(meetings: list[dict]) -> None:
+def _check_references(meetings: list[dict]) -> set[str]:
+    """Every person, source and related meeting referred to exists; returns the people's ids."""
     batch = {m["id"] for m in meetings}
     wanted = {
         "person": {p["person"] for m in meetings for p in m["participants"]},
@@ -243,6 +267,9 @@ def _check_references(meetings: list[dict]) -> None:
         key: {found for (found,) in select_in(model.id, wanted[key], model.id)}
         for key, model in (("person", Person), ("source", Source), ("related", Meeting))
     }
+    if all(wanted[key] <= found[key] for key in wanted):
+        return wanted["person"]
+    # Something is missing: name the first meeting that refers to it.
     for meeting in meetings:
         for key, field, values in (
             ("person", "participants", [p["person"] for p in meeting["participants"]]),
@@ -257,6 +284,7 @@ def _check_references(meetings: list[dict]) -> None:
                     f"meeting {meeting['id']!r} refers to unknown {key} id(s): "
                     + ", ".join(missing),
                 )
+    return wanted["person"]
 
 
 def _search_text(meeting: dict, names: dict[str, str]) -> str:
@@ -333,6 +361,52 @@ def _children(meeting: dict):
     )
 
 
+def _shown_sources(meetings: list[dict]) -> dict[str, tuple]:
+    """The stored sources these meetings show, as documents show them, by id."""
+    wanted = {s for m in meetings for s in m["sources"]}
+    columns = [Source._meta.fields[c] for c in documents.SOURCE_COLUMNS]
+    return {row[0]: row for row in select_in(Source.id, wanted, *columns)}
+
+
+def _links_to(meetings: list[dict]) -> defaultdict:
+    """The links these meetings state, by the meeting they point at: (from, position, relation)."""
+    links = defaultdict(list)
+    for m in meetings:
+        for position, r in enumerate(m["related"], 1):
+            links[r["id"]].append((m["id"], position, r["relation"]))
+    return links
+
+
+def _new_document(row: dict, meeting: dict, names, sources, links_to) -> str:
+    """The document of a meeting about to be stored new as `row`, made from its record: the
+    text `documents.render` would read back, without reading it back. It can be linked from
+    no stored meeting but those saved with it, whose links `links_to` holds."""
+    related = [{"id": r["id"], "relation": r["relation"]} for r in meeting["related"]]
+    related += [
+        {"id": other, "relation": INVERSE_RELATIONS[relation]}
+        for other, _, relation in sorted(links_to[row["id"]])
+    ]
+    document = documents.assemble(
+        row,
+        parties=meeting["parties"],
+        participants=[
+            (p["person"], names[p["person"]], p["country"], p["title"], p["side"])
+            for p in meeting["participants"]
+        ],
+        points=[
+            (i, p["kind"], p["text"], p["topics"], p["quote"])
+            for i, p in enumerate(meeting["agreed_points"], 1)
+        ],
+        discussed=[
+            (i, p["text"], p["topics"], p["quote"]) for i, p in enumerate(meeting["discussed"], 1)
+        ],
+        topics=_topics(meeting),
+        sources=[sources[s] for s in meeting["sources"]],
+        related=related,
+    )
+    return documents.encode(document)
+
+
 def new_meeting_id(meeting: dict) -> str:
     """A free slug from date, parties and type: `2024-09-06-jp-kr-summit`, then `-2`, `-3`..."""
     base = "-".join(
@@ -352,18 +426,20 @@ def new_meeting_id(meeting: dict) -> str:
 
 
 CHILDREN = (Party, Participant, AgreedPoint, Discussed, MeetingTopic, MeetingSource)
+# Meetings prepared and written at a time: a few statements a table for each thousand.
+WRITE_CHUNK = 1000
 
 
 def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
     """Store validated meetings (MeetingIn output); returns created/updated/unchanged per id.
 
-    Rows are gathered for the whole batch and written a table at a time, so a bulk import costs
-    a few statements per thousand meetings. Run inside a transaction: on any error the caller
-    rolls the whole batch back.
+    What each meeting comes to is settled for the whole batch first; then rows are prepared a
+    thousand meetings at a time and written a table at a time, so a bulk import costs a few
+    statements per thousand meetings. Run inside a transaction: on any error the caller rolls
+    the whole batch back.
     """
     changed_refs = _resolve_references(meetings)
-    _check_references(meetings)
-    person_ids = {p["person"] for m in meetings for p in m["participants"]}
+    person_ids = _check_references(meetings)
     names = dict(select_in(Person.id, person_ids, Person.id, Person.name))
     ids = [m["id"] for m in meetings]
     existing = {
@@ -380,14 +456,11 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
         old_links[mid].add((other, relation))
 
     now, outcome, touched = utcnow(), {}, set()
-    created, updated, children, changes = [], [], defaultdict(list), []
+    updated, changes = [], []
     for meeting in meetings:
-        mid, digest = meeting["id"], _digest(meeting)
+        mid = meeting["id"]
         old = existing.get(mid)
-        shown = {p["person"] for p in meeting["participants"]} | set(meeting["sources"])
-        if old is not None and old[0] == digest and not shown & changed_refs:
-            outcome[mid] = "unchanged"
-        elif old is None:
+        if old is None:
             if mid in gone:
                 raise Conflict(
                     mid,
@@ -395,32 +468,20 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
                     f"Meeting id {mid!r} belonged to a deleted meeting; ids are never reused.",
                     status=409,
                 )
-            created.append(
-                {
-                    "id": mid,
-                    "created_at": now,
-                    "updated_at": now,
-                    "revision": 1,
-                    "content_hash": digest,
-                    **_row(meeting, names),
-                }
-            )
             changes.append({"meeting_id": mid, "op": "created", "revision": 1, "at": now})
             outcome[mid] = "created"
             touched |= {r["id"] for r in meeting["related"]}
-        else:
-            links = {(r["id"], r["relation"]) for r in meeting["related"]}
-            touched |= {other for other, _ in old_links[mid] ^ links}
-            updated.append(
-                (mid, {**_row(meeting, names), "content_hash": digest, "updated_at": now})
-            )
-            changes.append({"meeting_id": mid, "op": "updated", "revision": old[1] + 1, "at": now})
-            outcome[mid] = "updated"
-        if outcome[mid] != "unchanged":
-            for model, rows in _children(meeting):
-                children[model] += rows
-        if progress:
-            progress(1)
+            continue
+        digest = _digest(meeting)
+        shown = {p["person"] for p in meeting["participants"]} | set(meeting["sources"])
+        if old[0] == digest and not shown & changed_refs:
+            outcome[mid] = "unchanged"
+            continue
+        links = {(r["id"], r["relation"]) for r in meeting["related"]}
+        touched |= {other for other, _ in old_links[mid] ^ links}
+        updated.append((mid, {**_row(meeting, names), "content_hash": digest, "updated_at": now}))
+        changes.append({"meeting_id": mid, "op": "updated", "revision": old[1] + 1, "at": now})
+        outcome[mid] = "updated"
 
     for mid, row in updated:
         Meeting.update(revision=Meeting.revision + 1, **row).where(Meeting.id == mid).execute()
@@ -428,9 +489,49 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
     for model in (*CHILDREN, Relation):
         for chunk in chunked(replaced, CHUNK):
             model.delete().where(model.meeting.in_(chunk)).execute()
-    insert_rows(Meeting, created)
-    for model in CHILDREN:
-        insert_rows(model, children[model])
+
+    written = [m for m in meetings if outcome[m["id"]] != "unchanged"]
+    # New meetings get their documents with their rows where the database orders their parts
+    # as Python does; elsewhere they are read back once stored, as changed ones always are.
+    made_here = documents.sorts_like_python()
+    sources = _shown_sources(written) if made_here else {}
+    links_to = _links_to(written)
+
+    def prepare(chunk: list[dict]) -> list[tuple]:
+        """(model, columns, values) for the rows these meetings add, ready for the driver."""
+        rows = defaultdict(list)
+        for meeting in chunk:
+            if outcome[meeting["id"]] == "unchanged":
+                continue
+            if outcome[meeting["id"]] == "created":
+                row = {
+                    "id": meeting["id"],
+                    "created_at": now,
+                    "updated_at": now,
+                    "revision": 1,
+                    "content_hash": _digest(meeting),
+                    **_row(meeting, names),
+                }
+                if made_here:
+                    row["document"] = _new_document(row, meeting, names, sources, links_to)
+                rows[Meeting].append(row)
+            for model, children in _children(meeting):
+                rows[model] += children
+        # SQLite's search index numbers meetings by their first day (migration 0006), and FTS5
+        # writes out the words it has gathered whenever a number comes lower than the last:
+        # in the batch's order that is nearly every meeting, in day order once a chunk.
+        rows[Meeting].sort(key=itemgetter("date_first"))
+        return [(m, *flat_values(m, rows[m])) for m in (Meeting, *CHILDREN) if rows[m]]
+
+    # With many meetings, a forked child prepares chunks while this process writes them (and
+    # prepares some itself when the child falls behind).
+    chunks = [meetings[i : i + WRITE_CHUNK] for i in range(0, len(meetings), WRITE_CHUNK)]
+    with forked.mapped(prepare, chunks, len(meetings)) as prepared:
+        for chunk, tables in zip(chunks, prepared, strict=True):
+            for model, columns, values in tables:
+                insert_values(model, columns, values)
+            if progress:
+                progress(len(chunk))
     # Relations last: they may point at meetings stored further down the batch.
     insert_rows(
         Relation,
@@ -442,7 +543,11 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
         ],
     )
     insert_rows(Change, changes)
-    documents.refresh(mid for mid, what in outcome.items() if what != "unchanged")
+    documents.refresh(
+        mid
+        for mid, what in outcome.items()
+        if what == "updated" or (what == "created" and not made_here)
+    )
     # A new or changed link shows on the other record too, so its revision (and ETag) moves.
     touched -= {mid for mid, what in outcome.items() if what != "unchanged"}
     if touched:

@@ -18,11 +18,12 @@ import icalendar
 import pytest
 from click.testing import CliRunner
 
-from api import db
+from api import bulk, db, documents, forked, store
 from api.cli import main
+from api.migrations import migrate
 from api.models import Meeting
 from api.seeding import default_seed_files
-from bench.synthetic import write_ndjson
+from bench.synthetic import meetings, write_ndjson
 
 
 @pytest.fixture
@@ -182,6 +183,143 @@ def test_import_killed_midway_leaves_the_database_as_it_was(tmp_path, env):
         path = env["DATABASE_URL"].removeprefix("sqlite:///")
         with sqlite3.connect(path) as connection:
             assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# --- Large imports: a child process shares the work ----------------------------------------
+
+
+@pytest.fixture
+def shared_with_a_child(monkeypatch):
+    """Any batch, however small, shared with a forked child; the children made are counted."""
+    children = []
+    original = forked.Shared.__init__
+
+    def counted(self, *args, **kwargs):
+        children.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(forked, "worth_it", lambda records: True)
+    monkeypatch.setattr(forked.Shared, "__init__", counted)
+    monkeypatch.setattr(bulk, "CHECK_CHUNK", 7)
+    monkeypatch.setattr(store, "WRITE_CHUNK", 9)
+    return children
+
+
+def _lines(count: int, seed: int) -> list[str]:
+    return [json.dumps(m, ensure_ascii=False) for m in meetings(count, seed=seed)]
+
+
+def _loaded(text: str):
+    try:
+        return bulk.load_file(text, "file")
+    except bulk.ImportError_ as exc:
+        return str(exc)
+
+
+def test_checking_shared_with_a_child_gives_the_same_answers(monkeypatch, shared_with_a_child):
+    lines = _lines(80, seed=2)
+    broken = [json.loads(line) for line in lines]
+    broken[3]["parties"] = ["JP", "XX"]
+    broken[60]["colour"] = "blue"
+    broken[70]["id"] = broken[5]["id"]
+    broken = [json.dumps(m) for m in broken]
+    not_json = [*lines[:9], "{not json", *lines[9:50], "[oops", *lines[50:]]
+    texts = {
+        "valid lines": "\n".join(lines),
+        "valid array": "[" + ",".join(lines) + "]",
+        "invalid records": "\n".join(broken),
+        "bad JSON": "\n".join(not_json),
+    }
+    with monkeypatch.context() as alone:
+        alone.setattr(forked, "worth_it", lambda records: False)
+        expected = {name: _loaded(text) for name, text in texts.items()}
+    assert not shared_with_a_child
+    assert {name: _loaded(text) for name, text in texts.items()} == expected
+    assert len(shared_with_a_child) == len(texts)
+    assert len(expected["valid lines"]) == 80 and expected["valid array"] == expected["valid lines"]
+    assert "line 4: parties" in expected["invalid records"]
+    assert "line 71: id 'synthetic-0000005' is also at line 6" in expected["invalid records"]
+    assert expected["bad JSON"].startswith("file: line 10: not valid JSON")
+
+
+def _stored(url: str) -> tuple:
+    """Every meeting's stored document (its import times left out), the export, and the rows of
+    the other tables in the order they were written."""
+    db.bind(url)
+    with db.db.connection_context():
+        ids = [m.id for m in Meeting.select(Meeting.id).order_by(Meeting.id)]
+        texts = documents.stored(ids)
+        exported = "".join(bulk.export_lines("ndjson"))
+        rows = [
+            list(model.select().order_by(model._meta.primary_key).tuples())
+            for model in (*store.CHILDREN, store.Relation)
+        ]
+    stamps = re.compile(r'"(created_at|updated_at)":"[^"]*"')
+    return [stamps.sub("", texts[i]) for i in ids], exported, rows
+
+
+def _import(url: str, records: list[dict]):
+    db.bind(url)
+    with db.db.connection_context():
+        return bulk.import_records(bulk.load_file("\n".join(records), "file"), "file")
+
+
+def test_rows_prepared_by_a_child_are_stored_the_same(databases, monkeypatch, shared_with_a_child):
+    first, second = _lines(100, seed=6), _lines(60, seed=6)
+    # The second batch changes some of the first and adds meetings linked to earlier ones.
+    changed = [json.loads(line) for line in first[40:70]]
+    for meeting in changed[::3]:
+        meeting["title"] += " (corrected)"
+    second = [json.dumps(m) for m in changed] + [
+        json.dumps(m) for m in meetings(40, seed=6, first=100)
+    ]
+    results = {}
+    for how in ("alone", "shared"):
+        url = databases.empty()
+        db.bind(url)
+        migrate()
+        with monkeypatch.context() as alone:
+            if how == "alone":
+                alone.setattr(forked, "worth_it", lambda records: False)
+            counts = [_import(url, batch) for batch in (first, second)]
+        results[how] = (counts, _stored(url))
+        databases.drop(url)
+    assert results["shared"] == results["alone"]
+    assert results["alone"][0][1] == {"created": 40, "updated": 10, "unchanged": 20}
+    assert shared_with_a_child
+
+
+def test_a_failure_in_the_child_is_raised_here_and_nothing_is_stored(
+    env, monkeypatch, shared_with_a_child
+):
+    assert run("seed").exit_code == 0
+    before = count(env)
+    digest = store._digest
+
+    def failing(meeting):
+        if meeting["id"] == "synthetic-0000003":
+            raise RuntimeError("cannot digest this one")
+        return digest(meeting)
+
+    monkeypatch.setattr(store, "_digest", failing)
+    with pytest.raises(RuntimeError, match="cannot digest this one"):
+        _import(env["DATABASE_URL"], _lines(60, seed=3))
+    assert shared_with_a_child and count(env) == before
+
+
+def test_documents_made_on_import_are_those_read_back(env):
+    assert run("seed").exit_code == 0
+    for first in (0, 150):
+        batch = [json.dumps(m) for m in meetings(150, seed=8, first=first)]
+        assert _import(env["DATABASE_URL"], batch) == {"created": 150}
+    db.bind(env["DATABASE_URL"])
+    with db.db.connection_context():
+        ids = [m.id for m in Meeting.select(Meeting.id)]
+        rendered = documents.render(ids)
+        stored = documents.stored(ids)
+    assert len(ids) > 300
+    assert {i: documents.encode(rendered[i]) for i in ids} == stored
+    assert any(r["relation"] == "follow_up" for d in rendered.values() for r in d["related"])
 
 
 # --- The same data over HTTP -----------------------------------------------------------------

@@ -1,0 +1,152 @@
+"""Pure work shared with a forked child process, so that a bulk import uses a second core.
+
+The child is forked, so it starts with this process's memory as it is (records, names, lookup
+tables) and copies back nothing but its results, through a pipe. It never touches the database
+connection it inherits: all reads and writes stay in this process, in its one transaction.
+"""
+
+import multiprocessing
+import os
+import queue
+import sys
+import threading
+import time
+from contextlib import contextmanager
+
+# Below this many records, forking and copying results back costs more than it saves.
+MIN_RECORDS = 2000
+
+
+def worth_it(records: int) -> bool:
+    """Whether a batch this large is better shared with a child process."""
+    if records < MIN_RECORDS or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) > 1
+
+
+@contextmanager
+def mapped(fn, items: list, records: int):
+    """`fn` over `items`, in order: shared with a forked child when `records` make it worth it."""
+    if len(items) > 1 and worth_it(records):
+        with Shared(fn, items) as results:
+            yield results
+    else:
+        yield map(fn, items)
+
+
+class Shared:
+    """`fn(item)` for each of `items`, read back in order by iterating: worked out by a forked
+    child from the front of the list, and by this process from the back when the child keeps
+    it waiting a while. This process also uses every result (the caller's work between two of
+    them), so it takes many items when that work is light and few when it is not. Use it as a
+    context manager: leaving it stops the child."""
+
+    # How long to wait for the child before taking an item, as a share of the time an item
+    # takes the child. A shorter wait means the child nearly keeps up, and an item taken now
+    # would only be used after all of the child's.
+    PATIENCE = 0.25
+
+    def __init__(self, fn, items: list):
+        self._fn, self._items, self._ours = fn, items, {}
+        self._child_seconds, self._child_items = 0.0, 0
+        context = multiprocessing.get_context("fork")
+        # The child's next item, and the first of those this process has taken.
+        self._bounds = context.Array("q", [0, len(items)])
+        self._results, sender = context.Pipe(duplex=False)
+        # Whatever is buffered would be written out twice, once by the child.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self._child = context.Process(
+            target=_work, args=(fn, items, self._bounds, self._results, sender), daemon=True
+        )
+        self._child.start()
+        sender.close()
+
+    def __iter__(self):
+        for index in range(len(self._items)):
+            if index in self._ours:
+                yield self._ours.pop(index)
+                continue
+            while not self._results.poll(self._patience()) and self._take_last():
+                pass
+            try:
+                kind, value, seconds = self._results.recv()
+            except EOFError:
+                raise RuntimeError("the helper process ended without its results") from None
+            if kind == "error":
+                raise value
+            self._child_seconds += seconds
+            self._child_items += 1
+            yield value
+
+    def _patience(self) -> float:
+        if not self._child_items:
+            return 0.0  # nothing known yet: working beats waiting
+        return self.PATIENCE * self._child_seconds / self._child_items
+
+    def _take_last(self) -> bool:
+        with self._bounds.get_lock():
+            child_next, first_ours = self._bounds
+            if child_next >= first_ours:
+                return False
+            self._bounds[1] = first_ours = first_ours - 1
+        self._ours[first_ours] = self._fn(self._items[first_ours])
+        return True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._child.is_alive():
+            self._child.kill()
+        self._child.join()
+        self._results.close()
+
+
+def _work(fn, items, bounds, parents_end, connection) -> None:
+    """The child: items from the front until it meets those the parent took. A thread sends
+    the results, so that working goes on while the parent is too busy to read them."""
+    # If the parent dies, the sends fail once no process holds the pipe's other end.
+    parents_end.close()
+    parent = os.getppid()
+    outbox = queue.SimpleQueue()
+    sender = threading.Thread(target=_send, args=(outbox, connection))
+    sender.start()
+    try:
+        # What an item takes here includes the sender's pickling, which holds the GIL too.
+        last = time.perf_counter()
+        while sender.is_alive() and (index := _next(bounds, parent)) is not None:
+            result = fn(items[index])
+            now = time.perf_counter()
+            outbox.put(("result", result, now - last))
+            last = now
+    except BaseException as exc:
+        outbox.put(("error", exc, 0.0))
+    outbox.put(None)
+    sender.join()
+
+
+def _next(bounds, parent: int) -> int | None:
+    """The child's next item, or None once it meets the parent's, or the parent is gone (even
+    holding the lock, if it was killed)."""
+    lock = bounds.get_lock()
+    while not lock.acquire(timeout=1):
+        if os.getppid() != parent:
+            return None
+    try:
+        index = bounds[0]
+        if index >= bounds[1] or os.getppid() != parent:
+            return None
+        bounds[0] = index + 1
+        return index
+    finally:
+        lock.release()
+
+
+def _send(outbox, connection) -> None:
+    try:
+        for message in iter(outbox.get, None):
+            connection.send(message)
+    except OSError:
+        pass  # the parent stopped listening: it has failed or been stopped
