@@ -172,8 +172,8 @@ def _test(validator) -> Callable:
         low, high = validator.min, validator.max
         above = operator.ge if validator.min_inclusive else operator.gt
         below = operator.le if validator.max_inclusive else operator.lt
-        return lambda value: (low is None or above(value, low)) and (
-            high is None or below(value, high)
+        return lambda value: (
+            (low is None or above(value, low)) and (high is None or below(value, high))
         )
     if kind is validate.OneOf:
         choices = validator.choices
