@@ -44,6 +44,13 @@ def child_filters(args: dict) -> list[tuple[str, str]]:
     return pairs + [(name, args[name]) for name in ("person", "topic") if name in args]
 
 
+def child_rows(name: str, value: str) -> int:
+    """How many rows of its table a child filter's value has (an index range counted)."""
+    table, column = CHILD_FILTERS[name]
+    sql = f'SELECT COUNT(*) FROM "{table}" WHERE "{column}" = {db.obj.param}'
+    return db.obj.execute_sql(sql, [value]).fetchone()[0]
+
+
 def filter_meetings(args: dict):
     """The meetings query for the list endpoint's filters (sorting and paging apart), driven
     by the filters' own indexes: what counts and streams use. Pages use `page_rows`."""

@@ -22,6 +22,7 @@ from ..models import Meeting
 from ..pagination import invalid_cursor, link_header, links_of, position
 from ..records import (
     child_filters,
+    child_rows,
     filter_meetings,
     page_rows,
     portable_documents,
@@ -100,32 +101,37 @@ def _walk_dates(matches: int, walked: int) -> bool:
     return 21 * walked <= WALK_LIMIT * max(matches, 1)
 
 
+# Child filters whose table holds at most one row a meeting for each value (unique indexes).
+ONE_ROW_A_MEETING = ("country", "topic")
+
+
 def _page_plan(filters: dict, version: int) -> tuple[int, bool, tuple | None]:
     """The exact total, whether to walk dates, and which child filter (the one with the
     fewest meetings) drives the walk; every count comes from the count cache."""
-    total = counts.total(
-        lambda: filter_meetings(filters).count(), {"meetings": 1, **filters}, version
-    )
     children = child_filters(filters)
+
+    def count() -> int:
+        if len(children) == len(filters) == 1 and children[0][0] in ONE_ROW_A_MEETING:
+            # One country or topic and nothing else: its rows are its meetings, one each.
+            return child_rows(*children[0])
+        return filter_meetings(filters).count()
+
+    total = counts.total(count, {"meetings": 1, **filters}, version)
     if not children:
         everything = counts.total(lambda: Meeting.select().count(), {"meetings": 1}, version)
         return total, _walk_dates(total, everything), None
     if len(children) == 1:
         return total, _walk_dates(total, total), children[0]
+    # How many rows each value has in its table: enough to choose the driver, and an index
+    # range to count rather than a join.
     sizes = {
         child: counts.total(
-            lambda child=child: filter_meetings({child[0]: _value(*child)}).count(),
-            {"meetings": 1, child[0]: _value(*child)},
-            version,
+            lambda child=child: child_rows(*child), {"rows": 1, child[0]: child[1]}, version
         )
         for child in children
     }
     driver = min(children, key=sizes.__getitem__)
     return total, _walk_dates(total, sizes[driver]), driver
-
-
-def _value(name: str, value: str):
-    return [value] if name == "country" else value
 
 
 def _key(row) -> list[str]:
