@@ -1,11 +1,11 @@
 """The blueprint every resource uses: flask-smorest's, with a leaner query-string reader."""
 
-from collections import OrderedDict
-
 import flask_smorest
 from marshmallow import Schema
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
+
+from .memo import Memo
 
 
 class QueryParser(FlaskParser):
@@ -13,12 +13,10 @@ class QueryParser(FlaskParser):
     parameters, the first value for the others; what webargs' MultiDictProxy gives, without
     the proxy raising and catching an exception for every parameter a request leaves out."""
 
-    MEMO_SIZE = 1024
-
     def __init__(self):
         super().__init__()
         self._repeatable: dict = {}
-        self._parsed: OrderedDict = OrderedDict()
+        self._parsed = Memo(1024)
 
     def parse(self, argmap, req=None, *, location=None, validate=None, **kwargs):
         """Query arguments, validated once per query string and schema: what a query string
@@ -26,15 +24,10 @@ class QueryParser(FlaskParser):
         if location != "query" or validate is not None or not isinstance(argmap, Schema):
             return super().parse(argmap, req, location=location, validate=validate, **kwargs)
         req = req if req is not None else self.get_default_request()
-        key = (argmap, req.query_string)
-        parsed = self._parsed.get(key)
-        if parsed is None:
-            parsed = super().parse(argmap, req, location=location, **kwargs)
-            self._parsed[key] = parsed
-            if len(self._parsed) > self.MEMO_SIZE:
-                self._parsed.popitem(last=False)
-        else:
-            self._parsed.move_to_end(key)
+        parsed = self._parsed.get(
+            (argmap, req.query_string),
+            lambda: super(QueryParser, self).parse(argmap, req, location=location, **kwargs),
+        )
         # Each request gets its own copy to change.
         return {k: list(v) if isinstance(v, list) else v for k, v in parsed.items()}
 

@@ -3,13 +3,13 @@
 import base64
 import binascii
 import json
-from collections import OrderedDict
 from urllib.parse import urlencode
 
 from flask import request
 from flask_smorest import abort
 
 from . import counts
+from .memo import Memo
 
 
 def _encode(state: dict) -> str:
@@ -58,8 +58,7 @@ def after(keys, values, forward: bool):
     return condition
 
 
-URLS_SIZE = 1024
-_urls: OrderedDict = OrderedDict()
+_urls = Memo(1024)
 # What a request's URL is made of, in the WSGI environ (after any proxy fix-up).
 _URL_PARTS = (
     "wsgi.url_scheme",
@@ -77,22 +76,18 @@ def _page_urls() -> tuple[str, str]:
     start of its neighbours' URLs. Worked out once per URL: quoting the query again and
     turning the URL into an IRI cost more than the page's SQL."""
     environ = request.environ
-    key = tuple(environ.get(part) for part in _URL_PARTS)
-    found = _urls.get(key)
-    if found is None:
-        base = request.base_url
-        pairs = list(request.args.items(multi=True))
-        here = urlencode(pairs)
-        kept = (
-            urlencode([p for p in pairs if p[0] != "cursor"]) if "cursor" in request.args else here
-        )
-        found = _urls[key] = (
-            f"{base}?{here}" if here else base,
-            f"{base}?{kept}&cursor=" if kept else f"{base}?cursor=",
-        )
-        if len(_urls) > URLS_SIZE:
-            _urls.popitem(last=False)
-    return found
+    return _urls.get(tuple(environ.get(part) for part in _URL_PARTS), _work_out_urls)
+
+
+def _work_out_urls() -> tuple[str, str]:
+    base = request.base_url
+    pairs = list(request.args.items(multi=True))
+    here = urlencode(pairs)
+    kept = urlencode([p for p in pairs if p[0] != "cursor"]) if "cursor" in request.args else here
+    return (
+        f"{base}?{here}" if here else base,
+        f"{base}?{kept}&cursor=" if kept else f"{base}?cursor=",
+    )
 
 
 def _links(sort: str, next_key, prev_key) -> dict:
