@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import access_log, auth, db, ratelimit, security
 from .config import load
 from .errors import ProblemErrors
+from .item_reads import ItemReads
 from .openapi import DESCRIPTION, RateLimited
 from .resources import changes, countries, docs, health, meetings, people, sources, topics
 
@@ -42,16 +43,18 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load(config))
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    # The access log wraps the app (WSGI middleware): it times everything, logs the final
-    # status, adds the CORS and security headers, and answers a CORS preflight before the
-    # database or the rate limits are touched.
+    db.init_app(app)
+    read_budget = ratelimit.init_app(app)
+    # WSGI middleware, innermost first. Reads of one meeting are answered from its row before
+    # Flask dispatches. The access log times everything, logs the final status, adds the CORS
+    # and security headers, and answers a CORS preflight before the database or the rate
+    # limits are touched.
+    app.wsgi_app = ItemReads(app.wsgi_app, read_budget)
     access_log.init_app(app)
     if proxies := app.config["MEETINGS_TRUSTED_PROXIES"]:
         # The client address (for logs and read limits) and the scheme (for links) come from
         # the proxies' X-Forwarded-* headers, trusting only as many hops as there are proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
-    db.init_app(app)
-    ratelimit.init_app(app)
     api = Api(
         spec_kwargs={
             "info": {"description": DESCRIPTION, "license": {"name": "MIT", "identifier": "MIT"}},

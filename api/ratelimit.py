@@ -10,6 +10,7 @@ import time
 
 from flask import request
 from flask_limiter import ApplicationLimit, Limiter
+from limits import parse_many
 
 from .auth import PREFIX
 
@@ -68,19 +69,54 @@ def _headers(limiter: Limiter, response):
         reset_time, remaining = current.window
     except Exception:  # the store went away mid-request: answer, just without the headers
         return response
-    seconds = max(1, math.ceil(reset_time - time.time()))
-    response.headers["RateLimit-Limit"] = str(current.limit.amount)
-    response.headers["RateLimit-Remaining"] = str(remaining)
-    response.headers["RateLimit-Reset"] = str(seconds)
+    headers = _window_headers(current.limit.amount, reset_time, remaining)
+    response.headers.update(headers)
     if current.breached:
-        response.headers["Retry-After"] = str(seconds)
+        response.headers["Retry-After"] = headers[-1][1]
     return response
 
 
-def init_app(app) -> None:
+def _window_headers(amount: int, reset_time: float, remaining: int) -> list[tuple[str, str]]:
+    seconds = max(1, math.ceil(reset_time - time.time()))
+    return [
+        ("RateLimit-Limit", str(amount)),
+        ("RateLimit-Remaining", str(remaining)),
+        ("RateLimit-Reset", str(seconds)),
+    ]
+
+
+class ReadBudget:
+    """The read limit, counted for a request Flask does not see (`item_reads.ItemReads`).
+
+    It hits the same store with the same limit, key (the client's address) and scope as the
+    `reads` limit Flask-Limiter applies, so both kinds of read spend one budget.
+    """
+
+    def __init__(self, limiter: Limiter, limits: str):
+        self.limiter = limiter
+        # In Flask-Limiter's order: each is hit in turn, and the first names the headers.
+        self.limits = sorted(parse_many(limits))
+
+    def spend(self, address: str) -> list[tuple[str, str]] | None:
+        """Counts one read: its RateLimit headers, or None when the budget is spent or the
+        store cannot say (the request then goes to Flask, which answers as it would)."""
+        strategy = self.limiter.limiter
+        try:
+            for limit in self.limits:
+                if not strategy.hit(limit, address, "reads"):
+                    return None
+            first = self.limits[0]
+            reset_time, remaining = strategy.get_window_stats(first, address, "reads")
+        except Exception:
+            return None
+        return _window_headers(first.amount, reset_time, remaining)
+
+
+def init_app(app) -> ReadBudget | None:
+    """Applies the configured limits; the read budget for middleware, when reads are limited."""
     limits = _limits(app.config)
     if not limits:
-        return
+        return None
     limiter = Limiter(
         client_address,
         application_limits=limits,
@@ -98,3 +134,7 @@ def init_app(app) -> None:
     @app.after_request
     def _rate_limit_headers(response):
         return _headers(limiter, response)
+
+    if (reads := app.config["MEETINGS_READ_RATE_LIMIT"]) is not None:
+        return ReadBudget(limiter, reads)
+    return None
