@@ -8,6 +8,7 @@ from peewee import (
     AutoField,
     BooleanField,
     CharField,
+    CompositeKey,
     DateField,
     DateTimeField,
     ForeignKeyField,
@@ -107,6 +108,19 @@ class Party(BaseModel):
             (("meeting", "country"), True),
             (("country", "date_first", "meeting"), False),
         )
+
+
+class PartyPair(BaseModel):
+    """Each ordered pair of a meeting's parties, with the meeting's first day (migration 0007):
+    the meetings of two countries are one index range, in date order."""
+
+    country = CharField(max_length=2)
+    other = CharField(max_length=2)
+    date_first = DateField()
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="party_pairs")
+
+    class Meta:
+        primary_key = CompositeKey("country", "other", "date_first", "meeting")
 
 
 class Participant(BaseModel):
@@ -235,6 +249,7 @@ MODELS = (
     Source,
     Meeting,
     Party,
+    PartyPair,
     Participant,
     AgreedPoint,
     Discussed,

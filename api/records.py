@@ -14,6 +14,7 @@ from .models import (
     MeetingTopic,
     Participant,
     Party,
+    PartyPair,
     Person,
     Relation,
     Source,
@@ -23,32 +24,50 @@ from .models import (
 LONGEST_DATE = dt.timedelta(days=366)
 
 
-# Filters that match a child row: (table, column). Each table keeps its meeting's first day,
-# indexed after the column, so one value's meetings can be read in date order.
+# Filters that match child rows: (table, columns). Each table keeps its meeting's first day,
+# indexed after the columns, so one value's meetings can be read in date order. Two countries
+# are one filter, `countries`, on the table of party pairs: (country, other).
 CHILD_FILTERS = {
-    "country": ("party", "country"),
-    "person": ("participant", "person_id"),
-    "topic": ("meeting_topic", "topic"),
+    "country": ("party", ("country",)),
+    "countries": ("party_pair", ("country", "other")),
+    "person": ("participant", ("person_id",)),
+    "topic": ("meeting_topic", ("topic",)),
 }
 CHILD_MODELS = {
-    "country": (Party, Party.country),
-    "person": (Participant, Participant.person),
-    "topic": (MeetingTopic, MeetingTopic.topic),
+    "country": (Party.country,),
+    "countries": (PartyPair.country, PartyPair.other),
+    "person": (Participant.person,),
+    "topic": (MeetingTopic.topic,),
 }
 SCALAR_FILTERS = ("type", "format", "status", "location_country")
 
 
-def child_filters(args: dict) -> list[tuple[str, str]]:
-    """The filters that match child rows, as (name, value): one per country, person, topic."""
-    pairs = [("country", code) for code in args.get("country") or []]
+def child_filters(args: dict) -> list[tuple[str, str | tuple]]:
+    """The filters that match child rows, as (name, value): the first two countries as one
+    pair, each further country, the person, the topic."""
+    codes = list(dict.fromkeys(args.get("country") or []))
+    pairs = [("countries", (codes[0], codes[1]))] if len(codes) > 1 else []
+    pairs += [("country", code) for code in codes[2 * bool(pairs) :]]
     return pairs + [(name, args[name]) for name in ("person", "topic") if name in args]
 
 
-def child_rows(name: str, value: str) -> int:
+def _values(name: str, value) -> list:
+    return list(value) if name == "countries" else [value]
+
+
+def child_match(name: str, value, alias: str = "") -> tuple[str, list]:
+    """SQL matching a child filter's rows (columns qualified by `alias`, "d." or ""), and
+    its parameters."""
+    _, columns = CHILD_FILTERS[name]
+    sql = " AND ".join(f'{alias}"{column}" = {db.obj.param}' for column in columns)
+    return sql, _values(name, value)
+
+
+def child_rows(name: str, value) -> int:
     """How many rows of its table a child filter's value has (an index range counted)."""
-    table, column = CHILD_FILTERS[name]
-    sql = f'SELECT COUNT(*) FROM "{table}" WHERE "{column}" = {db.obj.param}'
-    return db.obj.execute_sql(sql, [value]).fetchone()[0]
+    table, _ = CHILD_FILTERS[name]
+    sql, params = child_match(name, value)
+    return db.obj.execute_sql(f'SELECT COUNT(*) FROM "{table}" WHERE {sql}', params).fetchone()[0]
 
 
 def filter_meetings(args: dict):
@@ -56,8 +75,10 @@ def filter_meetings(args: dict):
     by the filters' own indexes: what counts and streams use. Pages use `page_rows`."""
     query = Meeting.select()
     for name, value in child_filters(args):
-        child, column = CHILD_MODELS[name]
-        query = query.where(Meeting.id.in_(child.select(child.meeting).where(column == value)))
+        columns = CHILD_MODELS[name]
+        child = columns[0].model
+        matches = [column == v for column, v in zip(columns, _values(name, value), strict=True)]
+        query = query.where(Meeting.id.in_(child.select(child.meeting).where(*matches)))
     # A partial date is a range of days: it matches when the two ranges overlap. The bound on
     # date_first changes no result; it lets the date index serve both the range and the order.
     if "date_from" in args:
@@ -227,23 +248,25 @@ def page_rows(
     children = child_filters(args)
     if walk and driver is not None:
         children.remove(driver)
-        table, column = CHILD_FILTERS[driver[0]]
+        table, _ = CHILD_FILTERS[driver[0]]
         source = f'"{table}" d JOIN "meeting" m ON m."id" = d."meeting_id"'
-        where.append(f'd."{column}" = {mark}')
-        params.append(driver[1])
+        sql, values = child_match(*driver, "d.")
+        where.append(sql)
+        params += values
         date, key = 'd."date_first"', 'd."meeting_id"'
     else:
         source, date, key = '"meeting" m', 'm."date_first"', 'm."id"'
     for name, value in children:
-        table, column = CHILD_FILTERS[name]
+        table, _ = CHILD_FILTERS[name]
         if walk:
+            sql, values = child_match(name, value, "x.")
             where.append(
-                f'EXISTS (SELECT 1 FROM "{table}" x WHERE x."meeting_id" = {key} '
-                f'AND x."{column}" = {mark})'
+                f'EXISTS (SELECT 1 FROM "{table}" x WHERE x."meeting_id" = {key} AND {sql})'
             )
         else:
-            where.append(f'{key} IN (SELECT "meeting_id" FROM "{table}" WHERE "{column}" = {mark})')
-        params.append(value)
+            sql, values = child_match(name, value)
+            where.append(f'{key} IN (SELECT "meeting_id" FROM "{table}" WHERE {sql})')
+        params += values
     day = (lambda d: d) if pg else (lambda d: d.isoformat())
     if "date_from" in args:
         first = args["date_from"].first_day

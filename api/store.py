@@ -30,6 +30,7 @@ from .models import (
     MeetingTopic,
     Participant,
     Party,
+    PartyPair,
     Person,
     Relation,
     Source,
@@ -241,7 +242,7 @@ def delete_meeting(meeting_id: str, revision: int) -> None:
         r.meeting_id for r in Relation.select(Relation.meeting).where(Relation.other == meeting_id)
     ]
     now = utcnow()
-    for model in (Party, Participant, AgreedPoint, Discussed, MeetingTopic, MeetingSource):
+    for model in CHILDREN:
         model.delete().where(model.meeting == meeting_id).execute()
     Relation.delete().where(
         (Relation.meeting == meeting_id) | (Relation.other == meeting_id)
@@ -339,6 +340,16 @@ def _children(meeting: dict):
             for i, c in enumerate(meeting["parties"], 1)
         ],
     )
+    parties = meeting["parties"]
+    yield (
+        PartyPair,
+        [
+            {"country": a, "other": b, "date_first": first, "meeting": mid}
+            for a in parties
+            for b in parties
+            if a != b
+        ],
+    )
     yield (
         Participant,
         [
@@ -425,7 +436,7 @@ def new_meeting_id(meeting: dict) -> str:
     return candidate
 
 
-CHILDREN = (Party, Participant, AgreedPoint, Discussed, MeetingTopic, MeetingSource)
+CHILDREN = (Party, PartyPair, Participant, AgreedPoint, Discussed, MeetingTopic, MeetingSource)
 # Meetings prepared and written at a time: a few statements a table for each thousand.
 WRITE_CHUNK = 1000
 

@@ -251,7 +251,7 @@ def _stored(url: str) -> tuple:
         texts = documents.stored(ids)
         exported = "".join(bulk.export_lines("ndjson"))
         rows = [
-            list(model.select().order_by(model._meta.primary_key).tuples())
+            list(model.select().order_by(*model._meta.get_primary_keys()).tuples())
             for model in (*store.CHILDREN, store.Relation)
         ]
     stamps = re.compile(r'"(created_at|updated_at)":"[^"]*"')

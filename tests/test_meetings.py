@@ -7,13 +7,14 @@ independent of the SQL under test.
 import base64
 import json
 import re
+from collections import defaultdict
 from urllib.parse import quote
 
 import pytest
 from conftest import assert_problem, count_queries, new_meeting
 
-from api import counts
-from api.models import Meeting
+from api import counts, db
+from api.models import Meeting, Party, PartyPair
 from api.records import child_filters, filter_meetings, page_rows
 from api.seeding import default_seed_files, read_seed_file
 from schemas.common import MeetingArgs
@@ -100,10 +101,71 @@ def test_country_filter_requires_every_listed_state(client, seeded):
         ("country=kor", {"KR"}),
         ("country=JP&country=KR&country=US", {"JP", "KR", "US"}),
         ("country=CL&country=jpn", {"CL", "JP"}),
+        ("country=JP&country=jpn", {"JP"}),
+        ("country=KR&country=JP&country=KOR", {"JP", "KR"}),
     ]:
         expected = {m["id"] for m in meetings if codes <= set(m["parties"])}
         assert ids_of(client, query) == expected, query
         assert expected, query
+        total = client.get(f"/v1/meetings?{query}&limit=1").get_json()["meta"]["total"]
+        assert total == len(expected), query
+
+
+def party_pairs(app) -> set[tuple]:
+    with app.app_context(), db.db.connection_context():
+        return {(p.meeting_id, p.country, p.other, str(p.date_first)) for p in PartyPair.select()}
+
+
+def expected_pairs(app) -> set[tuple]:
+    """Every ordered pair of each meeting's parties, with its first day, from party rows."""
+    with app.app_context(), db.db.connection_context():
+        parties = defaultdict(list)
+        for meeting_id, country, first in (
+            Party.select(Party.meeting, Party.country, Meeting.date_first).join(Meeting).tuples()
+        ):
+            parties[meeting_id, str(first)].append(country)
+    return {
+        (meeting_id, a, b, first)
+        for (meeting_id, first), codes in parties.items()
+        for a in codes
+        for b in codes
+        if a != b
+    }
+
+
+def test_party_pairs_follow_every_write(app, auth):
+    client = app.test_client()
+    assert party_pairs(app) == expected_pairs(app) != set()
+    created = client.post(
+        "/v1/meetings", json=new_meeting(id="three-way", parties=["JP", "KR", "US"]), headers=auth
+    )
+    assert created.status_code == 201, created.get_json()
+    mine = {p for p in party_pairs(app) if p[0] == "three-way"}
+    assert len(mine) == 6 and {p[3] for p in mine} == {"2025-01-10"}
+    assert "three-way" in ids_of(client, "country=US&country=KR")
+    changed = client.patch(
+        "/v1/meetings/three-way",
+        data=json.dumps({"parties": ["KR", "JP"], "date": "2025-02", "date_precision": "month"}),
+        headers={
+            **auth,
+            "If-Match": created.headers["ETag"],
+            "Content-Type": "application/merge-patch+json",
+        },
+    )
+    assert changed.status_code == 200, changed.get_json()
+    assert {p for p in party_pairs(app) if p[0] == "three-way"} == {
+        ("three-way", "JP", "KR", "2025-02-01"),
+        ("three-way", "KR", "JP", "2025-02-01"),
+    }
+    assert "three-way" not in ids_of(client, "country=US&country=KR")
+    assert "three-way" in ids_of(client, "country=KR&country=JP&from=2025-02&to=2025-02")
+    assert party_pairs(app) == expected_pairs(app)
+    gone = client.delete(
+        "/v1/meetings/three-way", headers={**auth, "If-Match": changed.headers["ETag"]}
+    )
+    assert gone.status_code == 204
+    assert not {p for p in party_pairs(app) if p[0] == "three-way"}
+    assert party_pairs(app) == expected_pairs(app)
 
 
 def test_person_filter(client, seeded):
@@ -420,6 +482,8 @@ def test_related_links_show_on_both_records(client, seeded):
     [
         "country=JP",
         "country=JP&country=KR&from=2000-01-01",
+        "country=JP&country=KR&country=US",
+        "country=KR&country=JP&topic=japan-south-korea-relations",
         "q=japan",
         "q=kishida yoon",
         "person=dae-jung-kim&to=2002",

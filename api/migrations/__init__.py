@@ -74,6 +74,7 @@ def _baseline() -> None:
         3: "meeting_fts" in tables or "search_vector" in columns,
         4: "document" in columns,
         5: "date_first" in party_columns,
+        7: "party_pair" in tables,
     }
     for module in available():
         if steps.get(module.VERSION):

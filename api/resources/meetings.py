@@ -102,7 +102,7 @@ def _walk_dates(matches: int, walked: int) -> bool:
 
 
 # Child filters whose table holds at most one row a meeting for each value (unique indexes).
-ONE_ROW_A_MEETING = ("country", "topic")
+ONE_ROW_A_MEETING = ("country", "countries", "topic")
 
 
 def _page_plan(filters: dict, version: int) -> tuple[int, bool, tuple | None]:
@@ -112,7 +112,8 @@ def _page_plan(filters: dict, version: int) -> tuple[int, bool, tuple | None]:
 
     def count() -> int:
         if len(children) == len(filters) == 1 and children[0][0] in ONE_ROW_A_MEETING:
-            # One country or topic and nothing else: its rows are its meetings, one each.
+            # One country, two countries or one topic, and nothing else: its rows are its
+            # meetings, one each.
             return child_rows(*children[0])
         return filter_meetings(filters).count()
 
