@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 
+import orjson
 from peewee import PostgresqlDatabase
 
 from schemas.fields import lookup_country
@@ -212,8 +213,17 @@ def sorts_like_python() -> bool:
     return not isinstance(db.obj, PostgresqlDatabase)
 
 
-# One encoder for every document: json.dumps would build a new one for each.
-encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def encode(document: dict) -> str:
+    """A document as stored and sent: compact JSON, UTF-8 as it is. orjson writes the same text
+    as the standard library, several times faster; what it refuses (an integer over 64 bits)
+    goes to the standard library."""
+    try:
+        return orjson.dumps(document).decode()
+    except orjson.JSONEncodeError:
+        return _encode(document)
 
 
 def refresh(ids) -> None:

@@ -4,6 +4,7 @@ never at import."""
 import datetime as dt
 import json
 
+import orjson
 from peewee import (
     AutoField,
     BooleanField,
@@ -25,7 +26,10 @@ class JSONList(TextField):
     """A short list of strings kept as JSON text, read whole with its row."""
 
     def db_value(self, value):
-        return json.dumps(list(value or []), ensure_ascii=False)
+        try:
+            return orjson.dumps(list(value or [])).decode()
+        except orjson.JSONEncodeError:
+            return json.dumps(list(value or []), ensure_ascii=False)
 
     def python_value(self, value):
         return json.loads(value) if value else []
@@ -97,8 +101,12 @@ class Meeting(BaseModel):
         indexes = ((("date_first", "id"), False),)
 
 
+# A foreign key that leads a composite index is looked up through it: its own index would
+# only slow writes down (migration 0008).
+
+
 class Party(BaseModel):
-    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="parties")
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="parties", index=False)
     country = CharField(max_length=2)
     position = SmallIntegerField()
     date_first = DateField(null=True)  # the meeting's: see migration 0005
@@ -124,8 +132,8 @@ class PartyPair(BaseModel):
 
 
 class Participant(BaseModel):
-    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="participants")
-    person = ForeignKeyField(Person, on_delete="RESTRICT", backref="participations")
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="participants", index=False)
+    person = ForeignKeyField(Person, on_delete="RESTRICT", backref="participations", index=False)
     country = CharField(max_length=2)
     title = CharField(max_length=200)
     side = CharField(max_length=8, null=True)
@@ -140,7 +148,7 @@ class Participant(BaseModel):
 
 
 class AgreedPoint(BaseModel):
-    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="agreed_points")
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="agreed_points", index=False)
     position = SmallIntegerField()
     kind = CharField(max_length=20)
     text = TextField()
@@ -152,7 +160,7 @@ class AgreedPoint(BaseModel):
 
 
 class Discussed(BaseModel):
-    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="discussed")
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="discussed", index=False)
     position = SmallIntegerField()
     text = TextField()
     topics = JSONList()
@@ -163,7 +171,7 @@ class Discussed(BaseModel):
 
 
 class MeetingTopic(BaseModel):
-    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="topic_rows")
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="topic_rows", index=False)
     topic = CharField(max_length=60)
     date_first = DateField(null=True)  # the meeting's: see migration 0005
 
@@ -175,8 +183,8 @@ class MeetingTopic(BaseModel):
 
 
 class MeetingSource(BaseModel):
-    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="source_rows")
-    source = ForeignKeyField(Source, on_delete="RESTRICT", backref="meeting_rows")
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="source_rows", index=False)
+    source = ForeignKeyField(Source, on_delete="RESTRICT", backref="meeting_rows", index=False)
     position = SmallIntegerField()
 
     class Meta:
@@ -189,8 +197,8 @@ class MeetingSource(BaseModel):
 class Relation(BaseModel):
     """One stated link between two meetings; the other side's inverse is derived on read."""
 
-    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="relations_out")
-    other = ForeignKeyField(Meeting, on_delete="CASCADE", backref="relations_in")
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE", backref="relations_out", index=False)
+    other = ForeignKeyField(Meeting, on_delete="CASCADE", backref="relations_in", index=False)
     relation = CharField(max_length=16)
     position = SmallIntegerField()
 

@@ -13,6 +13,7 @@ import zoneinfo
 from collections import defaultdict
 from operator import itemgetter
 
+import orjson
 from peewee import DateField, DateTimeField, PostgresqlDatabase, chunked
 from psycopg2.extras import execute_values
 
@@ -127,13 +128,29 @@ def _topics(meeting: dict) -> list[str]:
     return sorted(set(meeting["topics"]) | {t for p in points for t in p["topics"]})
 
 
-_DIGESTED = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
-
-
 def _digest(data: dict) -> str:
-    # The same record given with or without its points' topics repeated is the same record.
-    text = _DIGESTED.encode({**data, "topics": _topics(data)})
+    """SHA-256 of the record as given, as JSON with its keys sorted. The same record given with
+    or without its points' topics repeated is the same record."""
+    digested = {**data, "topics": _topics(data)}
+    try:
+        text = orjson.dumps(digested, option=orjson.OPT_SORT_KEYS, default=str)
+    except orjson.JSONEncodeError:  # what orjson refuses (an integer over 64 bits) is hashed
+        return _first_digest(data)  # as before
+    return hashlib.sha256(text).hexdigest()
+
+
+_FIRST_DIGESTED = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _first_digest(data: dict) -> str:
+    """The digest as stored before `_digest` (the standard library's JSON, with spaces): a
+    record stored then keeps it until it changes, and loading it again changes nothing."""
+    text = _FIRST_DIGESTED.encode({**data, "topics": _topics(data)})
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _unchanged(data: dict, stored: str, digest: str) -> bool:
+    return stored == digest or stored == _first_digest(data)
 
 
 def starts_at(date, start_time: str | None, timezone: str | None) -> dt.datetime | None:
@@ -485,7 +502,7 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
             continue
         digest = _digest(meeting)
         shown = {p["person"] for p in meeting["participants"]} | set(meeting["sources"])
-        if old[0] == digest and not shown & changed_refs:
+        if _unchanged(meeting, old[0], digest) and not shown & changed_refs:
             outcome[mid] = "unchanged"
             continue
         links = {(r["id"], r["relation"]) for r in meeting["related"]}

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import icalendar
@@ -376,3 +377,28 @@ def test_unservable_accept_is_406_problem(client):
     assert client.get("/v1/meetings", headers={"Accept": "*/*"}).mimetype == "application/json"
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     assert client.get("/v1/meetings", headers={"Accept": browser}).mimetype == "application/json"
+
+
+def test_records_hashed_by_the_first_digest_load_again_unchanged(env, monkeypatch):
+    """Records stored before the digest moved to orjson keep their old hash; loading them
+    again must still change nothing, and a real change must still be seen."""
+    assert run("seed").exit_code == 0
+    lines = _lines(30, seed=8)
+    with monkeypatch.context() as old_code:
+        old_code.setattr(store, "_digest", store._first_digest)
+        assert _import(env["DATABASE_URL"], lines) == Counter(created=30)
+    with db.db.connection_context():
+        before = {m.id: (m.revision, m.content_hash) for m in Meeting.select()}
+    assert _import(env["DATABASE_URL"], lines) == Counter(unchanged=30)
+    changed = [json.loads(line) for line in lines]
+    changed[4]["title"] += " (corrected)"
+    outcome = _import(env["DATABASE_URL"], [json.dumps(m) for m in changed])
+    assert outcome == Counter(unchanged=29, updated=1)
+    with db.db.connection_context():
+        after = {m.id: (m.revision, m.content_hash) for m in Meeting.select()}
+    moved = {mid for mid in before if after[mid] != before[mid]}
+    assert moved == {changed[4]["id"]}
+    assert after[changed[4]["id"]][0] == before[changed[4]["id"]][0] + 1
+    # The changed record is stored with the new digest, which the old one is not.
+    assert after[changed[4]["id"]][1] != before[changed[4]["id"]][1]
+    assert _import(env["DATABASE_URL"], [json.dumps(m) for m in changed]) == Counter(unchanged=30)
