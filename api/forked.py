@@ -65,15 +65,23 @@ class Shared:
 
     def __iter__(self):
         for index in range(len(self._items)):
+            # Wait for the child's result, taking items from the back meanwhile, until this
+            # one has come, or been taken here (then the child may have ended: the pipe polls
+            # readable, but there is nothing more to read).
+            while index not in self._ours and not self._results.poll(self._patience()):
+                if not self._take_last():
+                    break
             if index in self._ours:
                 yield self._ours.pop(index)
                 continue
-            while not self._results.poll(self._patience()) and self._take_last():
-                pass
             try:
                 kind, value, seconds = self._results.recv()
             except EOFError:
-                raise RuntimeError("the helper process ended without its results") from None
+                self._child.join(5)
+                raise RuntimeError(
+                    "the helper process ended without its results "
+                    f"(exit code {self._child.exitcode})"
+                ) from None
             if kind == "error":
                 raise value
             self._child_seconds += seconds
