@@ -265,6 +265,30 @@ def _import(url: str, records: list[dict]):
         return bulk.import_records(bulk.load_file("\n".join(records), "file"), "file")
 
 
+def test_every_item_taken_here_before_the_child_starts(monkeypatch):
+    """This process takes items from the back while the child is slow to start; when it has
+    taken them all, the child ends with nothing to send, and every result is still given."""
+    original = forked._next
+
+    def late(bounds, parent):
+        time.sleep(0.3)  # the child's first look at the items comes after all are taken
+        return original(bounds, parent)
+
+    monkeypatch.setattr(forked, "_next", late)
+    with forked.Shared(lambda item: item * 2, list(range(5))) as results:
+        assert list(results) == [0, 2, 4, 6, 8]
+
+
+def test_results_come_back_in_order_however_the_items_are_shared():
+    def work(item):
+        time.sleep(0.01 * (item % 3))  # uneven items: each process gets ahead at times
+        return (item, os.getpid())
+
+    with forked.Shared(work, list(range(40))) as results:
+        got = list(results)
+    assert [item for item, _ in got] == list(range(40))
+
+
 def test_rows_prepared_by_a_child_are_stored_the_same(databases, monkeypatch, shared_with_a_child):
     first, second = _lines(100, seed=6), _lines(60, seed=6)
     # The second batch changes some of the first and adds meetings linked to earlier ones.
