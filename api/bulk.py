@@ -6,6 +6,7 @@ from collections import Counter
 from contextlib import contextmanager
 from functools import partial
 
+import orjson
 from marshmallow import ValidationError
 from peewee import PostgresqlDatabase
 
@@ -18,7 +19,7 @@ from .formats import batches, csv_lines
 from .models import Meeting
 from .records import portable_documents, stored_documents
 from .seeding import SeedError, flatten, parse_seed, with_references
-from .store import Conflict, save_meetings
+from .store import Conflict, References, save_meetings
 
 BY_ID = [(Meeting.id, False)]
 CHECK_CHUNK = 1000  # records checked at a time
@@ -43,6 +44,15 @@ def collector_paused():
             gc.enable()
 
 
+class Records(list):
+    """Validated records, and what they refer to (`store.References`), gathered while they
+    were being checked."""
+
+    def __init__(self, records=(), references: References | None = None):
+        super().__init__(records)
+        self.references = References(self) if references is None else references
+
+
 def _seed_records(text: str, name: str) -> list[dict]:
     """A seed file's meetings, with their people and source given whole."""
     try:
@@ -50,7 +60,9 @@ def _seed_records(text: str, name: str) -> list[dict]:
     except SeedError as exc:
         raise ImportError_(str(exc)) from None
     people = {p["id"]: p for p in data["people"]}
-    return with_references(data["meetings"], people, {data["source"]["id"]: data["source"]})
+    return Records(
+        with_references(data["meetings"], people, {data["source"]["id"]: data["source"]})
+    )
 
 
 def _entries(text: str, name: str) -> tuple[list[tuple[str, object]], bool]:
@@ -58,12 +70,22 @@ def _entries(text: str, name: str) -> tuple[list[tuple[str, object]], bool]:
     whether they are lines still to parse."""
     if text.lstrip().startswith("["):
         try:
-            records = json.loads(text)
+            records = _parsed(text)
         except ValueError as exc:
             raise ImportError_(f"{name}: not valid JSON: {exc}") from None
         return [(f"[{i}]", r) for i, r in enumerate(records)], False
     numbered = enumerate(text.splitlines(), 1)
     return [(f"line {number}", line) for number, line in numbered if line.strip()], True
+
+
+def _parsed(text: str):
+    """JSON text parsed by orjson, or by the standard library where orjson refuses (NaN, an
+    integer over 64 bits, a lone surrogate escape): the same values either way, and the
+    standard library's words for what is wrong."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _checked(entries, name: str, lines: bool) -> tuple[list, str | None]:
@@ -73,7 +95,7 @@ def _checked(entries, name: str, lines: bool) -> tuple[list, str | None]:
     for where, entry in entries:
         if lines:
             try:
-                entry = json.loads(entry)
+                entry = _parsed(entry)
             except ValueError as exc:
                 return checked, f"{name}: {where}: not valid JSON: {exc}"
         try:
@@ -83,13 +105,16 @@ def _checked(entries, name: str, lines: bool) -> tuple[list, str | None]:
     return checked, None
 
 
-def load_file(text: str, name: str, seed: bool = False) -> list[dict]:
-    """Validated records from NDJSON, a JSON array or (with `seed`) a seed file's YAML."""
+def load_file(text: str, name: str, seed: bool = False) -> Records:
+    """Validated records from NDJSON, a JSON array or (with `seed`) a seed file's YAML.
+
+    What the records refer to is gathered here, as each chunk comes back checked: that work
+    then runs while the helper process is still checking the rest."""
     if seed:
         return _seed_records(text, name)
     entries, lines = _entries(text, name)
     chunks = [entries[i : i + CHECK_CHUNK] for i in range(0, len(entries), CHECK_CHUNK)]
-    records, problems, seen = [], [], {}
+    records, problems, seen, references = [], [], {}, References()
     check = partial(_checked, name=name, lines=lines)
     # With many records, a forked child checks some of the chunks.
     with collector_paused(), forked.mapped(check, chunks, len(entries)) as results:
@@ -104,10 +129,11 @@ def load_file(text: str, name: str, seed: bool = False) -> list[dict]:
                     problems.append(f"{where}: id {record['id']!r} is also at {seen[record['id']]}")
                 seen[record["id"]] = where
                 records.append(record)
+                references.add(record)
     if problems:
         more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise ImportError_("\n".join(f"{name}: {p}" for p in problems[:20]) + more)
-    return records
+    return Records(records, references)
 
 
 @contextmanager
@@ -128,9 +154,10 @@ def _large_page_cache():
 
 def import_records(records: list[dict], name: str, progress=None) -> Counter:
     """All or nothing: every record in one transaction."""
+    references = records.references if isinstance(records, Records) else None
     try:
         with collector_paused(), _large_page_cache(), db.atomic():
-            outcome = save_meetings(records, progress=progress)
+            outcome = save_meetings(records, progress=progress, references=references)
     except Conflict as exc:
         raise ImportError_(f"{name}: meeting {exc.meeting_id!r}: {exc.field}: {exc}") from None
     return Counter(outcome.values())

@@ -53,14 +53,22 @@ def _rows(sql: str, ids: list[str]) -> list[tuple]:
     return db.obj.execute_sql(sql.format(ids=marks), ids * sql.count("{ids}")).fetchall()
 
 
+_last_instant: list = [None, None]  # the last value formatted, and its text
+
+
 def instant(value) -> str | None:
     """A stored timestamp as an ISO 8601 UTC instant (SQLite hands back text, PostgreSQL a
     datetime)."""
     if value is None:
         return None
+    if value == _last_instant[0]:  # documents written together share their timestamps
+        return _last_instant[1]
+    given = value
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    formatted = value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    _last_instant[:] = [given, formatted]
+    return formatted
 
 
 def _group(rows) -> defaultdict:

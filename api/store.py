@@ -226,27 +226,44 @@ def _stored_search_texts(ids: list[str]) -> dict[str, str]:
     return texts
 
 
-def _resolve_references(meetings: list[dict]) -> set[str]:
-    """People and sources given whole are stored first; the meetings then refer to their ids.
+class References:
+    """What meetings refer to, gathered a record at a time (an import gathers it while the rest
+    of its file is still being checked): the people and sources given whole, which the records
+    then name by id, and the ids of every person, source and meeting referred to."""
 
-    Returns the ids of the people and sources that changed.
-    """
-    people = {}
-    sources = {}
-    for meeting in meetings:
+    def __init__(self, meetings=()):
+        self.people: dict[str, dict] = {}
+        self.sources: dict[str, dict] = {}
+        self.person_ids: set[str] = set()
+        self.source_ids: set[str] = set()
+        self.related_ids: set[str] = set()
+        for meeting in meetings:
+            self.add(meeting)
+
+    def add(self, meeting: dict) -> None:
         for participant in meeting["participants"]:
             person = participant["person"]
             if isinstance(person, dict):
-                people[person["id"]] = person
-                participant["person"] = person["id"]
+                self.people[person["id"]] = person
+                person = participant["person"] = person["id"]
+            self.person_ids.add(person)
         shown = meeting["sources"]
         for i, source in enumerate(shown):
             if isinstance(source, dict):
-                sources[source["id"]] = source
-                shown[i] = source["id"]
-    batch = {m["id"] for m in meetings}
-    return _save_shown(Person, list(people.values()), Participant.person, batch) | _save_shown(
-        Source, list(sources.values()), MeetingSource.source, batch
+                self.sources[source["id"]] = source
+                source = shown[i] = source["id"]
+            self.source_ids.add(source)
+        self.related_ids.update(r["id"] for r in meeting["related"])
+
+
+def _save_references(references: References, batch: set[str]) -> set[str]:
+    """People and sources given whole are stored first; the meetings refer to their ids.
+
+    Returns the ids of the people and sources that changed.
+    """
+    people, sources = list(references.people.values()), list(references.sources.values())
+    return _save_shown(Person, people, Participant.person, batch) | _save_shown(
+        Source, sources, MeetingSource.source, batch
     )
 
 
@@ -273,20 +290,19 @@ def delete_meeting(meeting_id: str, revision: int) -> None:
         _touch(linked)
 
 
-def _check_references(meetings: list[dict]) -> set[str]:
-    """Every person, source and related meeting referred to exists; returns the people's ids."""
-    batch = {m["id"] for m in meetings}
+def _check_references(meetings: list[dict], references: References, batch: set[str]) -> None:
+    """Every person, source and related meeting referred to exists."""
     wanted = {
-        "person": {p["person"] for m in meetings for p in m["participants"]},
-        "source": {s for m in meetings for s in m["sources"]},
-        "related": {r["id"] for m in meetings for r in m["related"]} - batch,
+        "person": references.person_ids,
+        "source": references.source_ids,
+        "related": references.related_ids - batch,
     }
     found = {
         key: {found for (found,) in select_in(model.id, wanted[key], model.id)}
         for key, model in (("person", Person), ("source", Source), ("related", Meeting))
     }
     if all(wanted[key] <= found[key] for key in wanted):
-        return wanted["person"]
+        return
     # Something is missing: name the first meeting that refers to it.
     for meeting in meetings:
         for key, field, values in (
@@ -302,7 +318,6 @@ def _check_references(meetings: list[dict]) -> set[str]:
                     f"meeting {meeting['id']!r} refers to unknown {key} id(s): "
                     + ", ".join(missing),
                 )
-    return wanted["person"]
 
 
 def _search_text(meeting: dict, names: dict[str, str]) -> str:
@@ -345,48 +360,54 @@ def _row(meeting: dict, names: dict[str, str]) -> dict:
     }
 
 
-def _children(meeting: dict):
-    mid = meeting["id"]
-    topics = _topics(meeting)
-    # The filter tables keep the meeting's first day: lists walk them in date order.
-    first = meeting["date"].first_day
-    yield (
-        Party,
-        [
-            {"meeting": mid, "country": c, "position": i, "date_first": first}
-            for i, c in enumerate(meeting["parties"], 1)
-        ],
-    )
-    parties = meeting["parties"]
-    yield (
-        PartyPair,
-        [
-            {"country": a, "other": b, "date_first": first, "meeting": mid}
-            for a in parties
-            for b in parties
-            if a != b
-        ],
-    )
-    yield (
-        Participant,
-        [
-            {"meeting": mid, "position": i, "date_first": first, **p}
-            for i, p in enumerate(meeting["participants"], 1)
-        ],
-    )
-    yield (
-        AgreedPoint,
-        [{"meeting": mid, "position": i, **p} for i, p in enumerate(meeting["agreed_points"], 1)],
-    )
-    yield (
-        Discussed,
-        [{"meeting": mid, "position": i, **p} for i, p in enumerate(meeting["discussed"], 1)],
-    )
-    yield MeetingTopic, [{"meeting": mid, "topic": t, "date_first": first} for t in topics]
-    yield (
-        MeetingSource,
-        [{"meeting": mid, "source": s, "position": i} for i, s in enumerate(meeting["sources"], 1)],
-    )
+# The fields a child table's rows are given in, by `_children`.
+CHILD_COLUMNS = {
+    Party: ("meeting", "country", "position", "date_first"),
+    PartyPair: ("country", "other", "date_first", "meeting"),
+    Participant: ("meeting", "position", "date_first", "person", "country", "title", "side"),
+    AgreedPoint: ("meeting", "position", "kind", "text", "topics", "quote"),
+    Discussed: ("meeting", "position", "text", "topics", "quote"),
+    MeetingTopic: ("meeting", "topic", "date_first"),
+    MeetingSource: ("meeting", "source", "position"),
+}
+
+
+def _children(meeting: dict, first_day) -> dict:
+    """A meeting's rows in each child table, as values in `CHILD_COLUMNS` order, one row after
+    another, ready for the driver (`first_day` is the meeting's first day as the driver takes
+    it). The filter tables keep that day: lists walk them in date order."""
+    mid, day = meeting["id"], first_day
+    parties, party, pairs = meeting["parties"], [], []
+    for i, country in enumerate(parties, 1):
+        party += (mid, country, i, day)
+        for other in parties:
+            if other != country:
+                pairs += (country, other, day, mid)
+    participants = []
+    for i, p in enumerate(meeting["participants"], 1):
+        participants += (mid, i, day, p["person"], p["country"], p["title"], p["side"])
+    topic_list = AgreedPoint.topics.db_value
+    points = []
+    for i, p in enumerate(meeting["agreed_points"], 1):
+        points += (mid, i, p["kind"], p["text"], topic_list(p["topics"]), p["quote"])
+    discussed = []
+    for i, p in enumerate(meeting["discussed"], 1):
+        discussed += (mid, i, p["text"], topic_list(p["topics"]), p["quote"])
+    topics = []
+    for topic in _topics(meeting):
+        topics += (mid, topic, day)
+    sources = []
+    for i, source in enumerate(meeting["sources"], 1):
+        sources += (mid, source, i)
+    return {
+        Party: party,
+        PartyPair: pairs,
+        Participant: participants,
+        AgreedPoint: points,
+        Discussed: discussed,
+        MeetingTopic: topics,
+        MeetingSource: sources,
+    }
 
 
 def _shown_sources(meetings: list[dict]) -> dict[str, tuple]:
@@ -458,17 +479,23 @@ CHILDREN = (Party, PartyPair, Participant, AgreedPoint, Discussed, MeetingTopic,
 WRITE_CHUNK = 1000
 
 
-def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
+def save_meetings(
+    meetings: list[dict], progress=None, references: References | None = None
+) -> dict[str, str]:
     """Store validated meetings (MeetingIn output); returns created/updated/unchanged per id.
+    `references` is what they refer to, when the caller gathered it already.
 
     What each meeting comes to is settled for the whole batch first; then rows are prepared a
     thousand meetings at a time and written a table at a time, so a bulk import costs a few
     statements per thousand meetings. Run inside a transaction: on any error the caller rolls
     the whole batch back.
     """
-    changed_refs = _resolve_references(meetings)
-    person_ids = _check_references(meetings)
-    names = dict(select_in(Person.id, person_ids, Person.id, Person.name))
+    if references is None:
+        references = References(meetings)
+    batch = {m["id"] for m in meetings}
+    changed_refs = _save_references(references, batch)
+    _check_references(meetings, references, batch)
+    names = dict(select_in(Person.id, references.person_ids, Person.id, Person.name))
     ids = [m["id"] for m in meetings]
     existing = {
         mid: (digest, revision)
@@ -522,12 +549,14 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
     # New meetings get their documents with their rows where the database orders their parts
     # as Python does; elsewhere they are read back once stored, as changed ones always are.
     made_here = documents.sorts_like_python()
+    # Days go to SQLite as the text peewee reads back (as `flat_values` converts them).
+    day = (lambda first_day: first_day) if isinstance(db.obj, PostgresqlDatabase) else str
     sources = _shown_sources(written) if made_here else {}
     links_to = _links_to(written)
 
     def prepare(chunk: list[dict]) -> list[tuple]:
         """(model, columns, values) for the rows these meetings add, ready for the driver."""
-        rows = defaultdict(list)
+        rows, children = defaultdict(list), defaultdict(list)
         for meeting in chunk:
             if outcome[meeting["id"]] == "unchanged":
                 continue
@@ -543,13 +572,15 @@ def save_meetings(meetings: list[dict], progress=None) -> dict[str, str]:
                 if made_here:
                     row["document"] = _new_document(row, meeting, names, sources, links_to)
                 rows[Meeting].append(row)
-            for model, children in _children(meeting):
-                rows[model] += children
+            first_day = meeting["date"].first_day
+            for model, values in _children(meeting, day(first_day)).items():
+                children[model] += values
         # SQLite's search index numbers meetings by their first day (migration 0006), and FTS5
         # writes out the words it has gathered whenever a number comes lower than the last:
         # in the batch's order that is nearly every meeting, in day order once a chunk.
         rows[Meeting].sort(key=itemgetter("date_first"))
-        return [(m, *flat_values(m, rows[m])) for m in (Meeting, *CHILDREN) if rows[m]]
+        tables = [(Meeting, *flat_values(Meeting, rows[Meeting]))] if rows[Meeting] else []
+        return tables + [(m, CHILD_COLUMNS[m], children[m]) for m in CHILDREN if children[m]]
 
     # With many meetings, a forked child prepares chunks while this process writes them (and
     # prepares some itself when the child falls behind).
