@@ -26,10 +26,12 @@ def worth_it(records: int) -> bool:
 
 
 @contextmanager
-def mapped(fn, items: list, records: int):
-    """`fn` over `items`, in order: shared with a forked child when `records` make it worth it."""
+def mapped(fn, items: list, records: int, codec=None):
+    """`fn` over `items`, in order: shared with a forked child when `records` make it worth it.
+    `codec` is an (encode, decode) pair for results the child sends, where something beats
+    pickle."""
     if len(items) > 1 and worth_it(records):
-        with Shared(fn, items) as results:
+        with Shared(fn, items, codec) as results:
             yield results
     else:
         yield map(fn, items)
@@ -47,8 +49,9 @@ class Shared:
     # would only be used after all of the child's.
     PATIENCE = 0.25
 
-    def __init__(self, fn, items: list):
+    def __init__(self, fn, items: list, codec=None):
         self._fn, self._items, self._ours = fn, items, {}
+        encode, self._decode = codec or (None, None)
         self._child_seconds, self._child_items = 0.0, 0
         context = multiprocessing.get_context("fork")
         # The child's next item, and the first of those this process has taken.
@@ -58,7 +61,9 @@ class Shared:
         sys.stdout.flush()
         sys.stderr.flush()
         self._child = context.Process(
-            target=_work, args=(fn, items, self._bounds, self._results, sender), daemon=True
+            target=_work,
+            args=(fn, encode, items, self._bounds, self._results, sender),
+            daemon=True,
         )
         self._child.start()
         sender.close()
@@ -86,7 +91,7 @@ class Shared:
                 raise value
             self._child_seconds += seconds
             self._child_items += 1
-            yield value
+            yield value if self._decode is None else self._decode(value)
 
     def _patience(self) -> float:
         if not self._child_items:
@@ -112,7 +117,7 @@ class Shared:
         self._results.close()
 
 
-def _work(fn, items, bounds, parents_end, connection) -> None:
+def _work(fn, encode, items, bounds, parents_end, connection) -> None:
     """The child: items from the front until it meets those the parent took. A thread sends
     the results, so that working goes on while the parent is too busy to read them."""
     # If the parent dies, the sends fail once no process holds the pipe's other end.
@@ -126,6 +131,8 @@ def _work(fn, items, bounds, parents_end, connection) -> None:
         last = time.perf_counter()
         while sender.is_alive() and (index := _next(bounds, parent)) is not None:
             result = fn(items[index])
+            if encode is not None:
+                result = encode(result)
             now = time.perf_counter()
             outbox.put(("result", result, now - last))
             last = now

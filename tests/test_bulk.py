@@ -25,6 +25,7 @@ from api.migrations import migrate
 from api.models import Meeting
 from api.seeding import default_seed_files
 from bench.synthetic import meetings, write_ndjson
+from schemas.fields import PartialDate
 
 
 @pytest.fixture
@@ -263,6 +264,22 @@ def _import(url: str, records: list[dict]):
     db.bind(url)
     with db.db.connection_context():
         return bulk.import_records(bulk.load_file("\n".join(records), "file"), "file")
+
+
+def test_checked_chunks_cross_from_the_child_unchanged():
+    lines = _lines(6, seed=4)
+    lines[2] = lines[2].replace('"parties": [', '"parties": ["XX", ', 1)
+    checked, bad_json = bulk._checked(list(enumerate(lines, 1)), "file", True)
+    assert any(messages for _, _, messages in checked)
+    sent = bulk._encode_checked((checked, bad_json))
+    assert sent[:1] == b"j"  # as JSON, dates and all
+    got, got_bad_json = bulk._decode_checked(sent)
+    assert [tuple(entry) for entry in got] == checked and got_bad_json is None
+    assert isinstance(got[0][1]["date"], PartialDate)
+    # What JSON would not carry as it is goes by pickle.
+    odd = ([("line 1", {"id": "x", "n": 2**70, "date": checked[0][1]["date"]}, [])], None)
+    sent = bulk._encode_checked(odd)
+    assert sent[:1] == b"p" and bulk._decode_checked(sent) == odd
 
 
 def test_every_item_taken_here_before_the_child_starts(monkeypatch):
