@@ -31,7 +31,6 @@ from .models import (
     MeetingTopic,
     Participant,
     Party,
-    PartyPair,
     Person,
     Relation,
     Source,
@@ -363,7 +362,6 @@ def _row(meeting: dict, names: dict[str, str]) -> dict:
 # The fields a child table's rows are given in, by `_children`.
 CHILD_COLUMNS = {
     Party: ("meeting", "country", "position", "date_first"),
-    PartyPair: ("country", "other", "date_first", "meeting"),
     Participant: ("meeting", "position", "date_first", "person", "country", "title", "side"),
     AgreedPoint: ("meeting", "position", "kind", "text", "topics", "quote"),
     Discussed: ("meeting", "position", "text", "topics", "quote"),
@@ -377,12 +375,9 @@ def _children(meeting: dict, first_day) -> dict:
     another, ready for the driver (`first_day` is the meeting's first day as the driver takes
     it). The filter tables keep that day: lists walk them in date order."""
     mid, day = meeting["id"], first_day
-    parties, party, pairs = meeting["parties"], [], []
-    for i, country in enumerate(parties, 1):
+    party = []
+    for i, country in enumerate(meeting["parties"], 1):
         party += (mid, country, i, day)
-        for other in parties:
-            if other != country:
-                pairs += (country, other, day, mid)
     participants = []
     for i, p in enumerate(meeting["participants"], 1):
         participants += (mid, i, day, p["person"], p["country"], p["title"], p["side"])
@@ -401,7 +396,6 @@ def _children(meeting: dict, first_day) -> dict:
         sources += (mid, source, i)
     return {
         Party: party,
-        PartyPair: pairs,
         Participant: participants,
         AgreedPoint: points,
         Discussed: discussed,
@@ -474,7 +468,8 @@ def new_meeting_id(meeting: dict) -> str:
     return candidate
 
 
-CHILDREN = (Party, PartyPair, Participant, AgreedPoint, Discussed, MeetingTopic, MeetingSource)
+# (Party pairs follow party rows by themselves: see migration 0007.)
+CHILDREN = (Party, Participant, AgreedPoint, Discussed, MeetingTopic, MeetingSource)
 # Meetings prepared and written at a time: a few statements a table for each thousand.
 WRITE_CHUNK = 1000
 
