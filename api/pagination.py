@@ -5,6 +5,7 @@ import binascii
 import json
 from urllib.parse import urlencode
 
+import orjson
 from flask import request
 from flask_smorest import abort
 
@@ -13,8 +14,7 @@ from .memo import Memo
 
 
 def _encode(state: dict) -> str:
-    raw = json.dumps(state, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return base64.urlsafe_b64encode(orjson.dumps(state)).decode().rstrip("=")
 
 
 def _decode(cursor: str, sort: str, width: int) -> dict:

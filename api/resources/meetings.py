@@ -1,8 +1,8 @@
 """Meetings: the list with its filters and formats, single records, and writes."""
 
 import datetime as dt
-import json
 
+import orjson
 from flask import Response, request, stream_with_context, url_for
 from flask.views import MethodView
 from flask_smorest import abort
@@ -218,8 +218,8 @@ class Meetings(MethodView):
         )
         # The stored documents go out as they are: no rendering, no re-encoding.
         documents = [row[2] if isinstance(row[2], bytes) else row[2].encode() for row in rows]
-        tail = json.dumps({"links": links, "meta": {"total": total}}, ensure_ascii=False)
-        body = b'{"data":[' + b",".join(documents) + b"]," + tail[1:].encode()
+        tail = orjson.dumps({"links": links, "meta": {"total": total}})
+        body = b'{"data":[' + b",".join(documents) + b"]," + tail[1:]
         return Response(
             body, mimetype="application/json", headers={**link_header(links), "Vary": "Accept"}
         )
