@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from peewee import SQL, PostgresqlDatabase, fn
 
+from . import counts
 from .db import db
 from .documents import render
 from .models import (
@@ -317,7 +318,16 @@ def meeting_documents(meetings: list[Meeting]) -> list[dict]:
 
 
 def meeting_counts(column, ids=None) -> dict:
-    """How many meetings each value of a child table's column has."""
+    """How many meetings each value of a child table's column has (of `ids`, or all of them),
+    counted once per state of the data: every country's or topic's count reads every row of
+    its table. The dict is shared: read it, do not change it."""
+    key = {"meeting_counts": f"{column.model._meta.table_name}.{column.name}"}
+    if ids is not None:
+        key["ids"] = sorted(ids)
+    return counts.total(lambda: _meeting_counts(column, ids), key)
+
+
+def _meeting_counts(column, ids=None) -> dict:
     model = column.model
     query = model.select(column, fn.COUNT(model.meeting.distinct()).alias("n")).group_by(column)
     if ids is not None:

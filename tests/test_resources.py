@@ -3,7 +3,7 @@
 from collections import Counter
 
 import pytest
-from conftest import assert_problem
+from conftest import assert_problem, count_queries, new_meeting
 
 from api.seeding import default_seed_files, read_seed_file
 
@@ -111,3 +111,31 @@ def test_short_list_prev_links(client):
 
 def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_counts_by_value_are_counted_once_per_state_of_the_data(client, auth):
+    """Every country's and topic's meeting count reads all of their table: a worker counts
+    them once, and again only after a write."""
+    for path in ("/v1/topics?limit=100", "/v1/countries?limit=100", "/v1/countries/JP"):
+        client.get(path)
+        with count_queries() as statements:
+            assert client.get(path).status_code == 200
+        assert not any("COUNT" in sql for sql in statements), (path, statements)
+    before = client.get("/v1/countries/JP").get_json()["meeting_count"]
+    body = new_meeting(id="counted-anew", topics=["a-topic-of-its-own"])
+    body["agreed_points"][0]["topics"] = ["a-topic-of-its-own"]
+    assert client.post("/v1/meetings", json=body, headers=auth).status_code == 201
+    assert client.get("/v1/countries/JP").get_json()["meeting_count"] == before + 1
+    topics = client.get("/v1/topics?limit=100").get_json()["data"]
+    assert {"topic": "a-topic-of-its-own", "meeting_count": 1} in topics
+
+
+def test_the_change_log_total_is_counted_once_per_state_of_the_data(client, auth):
+    first = client.get("/v1/changes?limit=1").get_json()["meta"]["total"]
+    with count_queries() as statements:
+        assert client.get("/v1/changes?limit=1").get_json()["meta"]["total"] == first
+    assert not any("COUNT" in sql for sql in statements)
+    assert (
+        client.post("/v1/meetings", json=new_meeting(id="logged"), headers=auth).status_code == 201
+    )
+    assert client.get("/v1/changes?limit=1").get_json()["meta"]["total"] == first + 1
