@@ -25,6 +25,11 @@ from .models import (
 LONGEST_DATE = dt.timedelta(days=366)
 
 
+def earliest_start(day: dt.date) -> dt.date:
+    """The earliest first day of a meeting that can still be going on at `day`."""
+    return day - LONGEST_DATE if day - dt.date.min > LONGEST_DATE else dt.date.min
+
+
 # Filters that match child rows: (table, columns). Each table keeps its meeting's first day,
 # indexed after the columns, so one value's meetings can be read in date order. Two countries
 # are one filter, `countries`, on the table of party pairs: (country, other).
@@ -85,7 +90,7 @@ def filter_meetings(args: dict):
     if "date_from" in args:
         first = args["date_from"].first_day
         query = query.where(
-            (Meeting.date_last >= first) & (Meeting.date_first >= first - LONGEST_DATE)
+            (Meeting.date_last >= first) & (Meeting.date_first >= earliest_start(first))
         )
     if "date_to" in args:
         query = query.where(Meeting.date_first <= args["date_to"].last_day)
@@ -272,7 +277,7 @@ def page_rows(
     if "date_from" in args:
         first = args["date_from"].first_day
         where.append(f'm."date_last" >= {mark} AND {date} >= {mark}')
-        params += [day(first), day(first - LONGEST_DATE)]
+        params += [day(first), day(earliest_start(first))]
     if "date_to" in args:
         where.append(f"{date} <= {mark}")
         params.append(day(args["date_to"].last_day))

@@ -215,6 +215,9 @@ def test_person_filter(client, seeded):
         ("from=2018-09-15&to=2019-12-24", "2018-09-15", "2019-12-24"),
         ("from=2002-07-01&to=2002-07-01", "2002-07-01", "2002-07-01"),
         ("from=2023-11-20", "2023-11-20", "9999-12-31"),
+        # The earliest dates there are: the lookback for long meetings stops at 0001-01-01.
+        ("from=0001", "0001-01-01", "9999-12-31"),
+        ("from=0001-01-01&to=0001-12", "0001-01-01", "0001-12-31"),
     ],
 )
 def test_date_range_matches_overlapping_partial_dates(client, seeded, query, start, end):
