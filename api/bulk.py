@@ -18,7 +18,6 @@ from schemas.meeting import MeetingIn
 
 from . import forked
 from .db import db
-from .formats import batches, csv_lines
 from .models import Meeting
 from .records import portable_documents, stored_documents
 from .seeding import SeedError, flatten, parse_seed, with_references
@@ -206,6 +205,8 @@ def import_records(records: list[dict], name: str, progress=None) -> Counter:
 
 def export_lines(fmt: str):
     """Every meeting, by id, as text chunks to write out."""
+    from .formats import batches, csv_lines  # with the web app's modules: only for export
+
     query = Meeting.select()
     if fmt == "csv":
         yield from csv_lines(batches(query, stored_documents, BY_ID))

@@ -5,9 +5,8 @@ import sys
 from pathlib import Path
 
 import click
-from gunicorn.app.base import BaseApplication
 
-from . import auth, bulk, create_app, db
+from . import bulk, create_app, db
 from .config import load
 from .documents import instant
 from .migrations import LATEST, current_version, exclusive, is_new, migrate
@@ -103,7 +102,9 @@ def keys_create(name):
     with db.db.connection_context():
         if ApiKey.get_or_none(ApiKey.name == name) is not None:
             raise click.ClickException(f"a key called {name!r} exists already")
-        key = auth.create_key(name)
+        from .auth import create_key
+
+        key = create_key(name)
     click.echo(key)
     click.echo("Keep it safe: it cannot be shown again.", err=True)
 
@@ -130,7 +131,9 @@ def keys_revoke(name):
     _bind()
     _schema_ready()
     with db.db.connection_context():
-        if not auth.revoke_key(name):
+        from .auth import revoke_key
+
+        if not revoke_key(name):
             raise click.ClickException(f"no active key called {name!r}")
     click.echo(f"revoked {name}")
 
@@ -180,34 +183,6 @@ def export(fmt):
             click.echo(chunk, nl=False)
 
 
-class Gunicorn(BaseApplication):
-    """gunicorn run from Python: each worker builds its own app (and database connections)."""
-
-    def __init__(self, factory, options: dict):
-        self.factory, self.options = factory, options
-        super().__init__()
-
-    def load_config(self):
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        return self.factory()
-
-
-def gunicorn_options(host: str, port: int, workers: int) -> dict:
-    """How `meetings serve` runs gunicorn; the benchmark serves its ceiling app the same way."""
-    return {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "sync",
-        "graceful_timeout": 30,
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "info",
-    }
-
-
 def default_workers() -> int:
     return min(2 * (os.cpu_count() or 1) + 1, 8)
 
@@ -231,6 +206,8 @@ def serve(host, port, workers):
         if not Change.select().exists() and not Meeting.select().exists():
             click.echo(f"new database at {url}: {_seed(None, None)}", err=True)
     click.echo(f"serving http://{host}:{port}/v1/meetings (docs at /docs)", err=True)
+    from .serving import Gunicorn, gunicorn_options
+
     Gunicorn(create_app, gunicorn_options(host, port, workers)).run()
 
 

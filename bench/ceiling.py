@@ -5,7 +5,7 @@ import argparse
 
 from flask import Flask
 
-from api.cli import Gunicorn, gunicorn_options
+from api.serving import Gunicorn, gunicorn_options
 
 
 def create() -> Flask:
