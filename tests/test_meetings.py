@@ -15,7 +15,7 @@ from conftest import assert_problem, count_queries, new_meeting
 from peewee import fn
 
 from api import counts, db
-from api.models import Meeting, Party, PartyPair
+from api.models import Meeting, MeetingTopic, Party, PartyPair
 from api.records import child_filters, filter_meetings, page_rows
 from api.seeding import default_seed_files, read_seed_file
 from schemas.common import MeetingArgs
@@ -152,6 +152,26 @@ def test_party_pairs_follow_party_rows_whoever_writes_them(app):
     pairs = party_pairs(app)
     assert not {p for p in pairs if p[0] == meeting_id and "ZA" in p[1:3]}
     assert pairs == expected_pairs(app)
+
+
+def test_filter_rows_written_without_their_day_get_it(app):
+    """A server older than migration 0005 writes child rows without `date_first`; the
+    database fills it in, so lists walking rows in date order still find the meeting."""
+    meeting_id = a_meeting_with_two_parties(app)
+    with app.app_context(), db.db.connection_context(), db.db.atomic():
+        first = Meeting.get_by_id(meeting_id).date_first
+        Party.insert(meeting=meeting_id, country="ZA", position=9).execute()
+        MeetingTopic.insert(meeting=meeting_id, topic="an-old-servers-topic").execute()
+        days = {
+            Party.get(Party.meeting == meeting_id, Party.country == "ZA").date_first,
+            MeetingTopic.get(
+                MeetingTopic.meeting == meeting_id, MeetingTopic.topic == "an-old-servers-topic"
+            ).date_first,
+        }
+    assert days == {first}
+    client = app.test_client()
+    assert meeting_id in ids_of(client, "country=ZA")
+    assert meeting_id in ids_of(client, "topic=an-old-servers-topic")
 
 
 def a_meeting_with_two_parties(app) -> str:
