@@ -57,6 +57,15 @@ def bind(url: str):
     return database
 
 
+def close_after_error() -> None:
+    """Drops the worker's connection after a database error: the next use opens a new one."""
+    if not db.is_closed():
+        try:
+            db.close()
+        except PeeweeException:
+            pass
+
+
 def init_app(app):
     bind(app.config["DATABASE_URL"])
 
@@ -64,10 +73,7 @@ def init_app(app):
     # one, with its pragmas, would cost more than most requests. A database error closes it,
     # so the next request starts on a fresh one.
     def _close_after_database_error(sender, exception, **extra):
-        if isinstance(exception, PeeweeException) and not db.is_closed():
-            try:
-                db.close()
-            except PeeweeException:
-                pass
+        if isinstance(exception, PeeweeException):
+            close_after_error()
 
     got_request_exception.connect(_close_after_database_error, app, weak=False)

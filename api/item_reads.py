@@ -15,9 +15,10 @@ writes the 429), a database error.
 
 import re
 
-from peewee import PeeweeException, PostgresqlDatabase
+from peewee import PeeweeException
 
-from .db import db
+from .db import close_after_error
+from .records import stored_item
 from .writes import etag, matches
 
 # The item route's paths whose last segment can be a stored meeting's id (ids are slugs).
@@ -43,24 +44,12 @@ class ItemReads:
         return self.wsgi_app(environ, start_response)
 
     def _answer(self, environ, start_response, meeting_id: str):
-        database = db.obj
-        # SQLite hands over the stored text as bytes, with no decoding and encoding again.
-        document = (
-            '"document"' if isinstance(database, PostgresqlDatabase) else 'CAST("document" AS BLOB)'
-        )
         try:
-            found = db.execute_sql(
-                f'SELECT "revision", {document} FROM "meeting" WHERE "id" = {database.param}',
-                [meeting_id],
-            ).fetchone()
+            found = stored_item(meeting_id)
         except PeeweeException:
-            # As after a database error in a view: the next request starts on a new connection.
-            # This one goes to Flask, which tries again and answers whatever happens then.
-            if not db.is_closed():
-                try:
-                    db.close()
-                except PeeweeException:
-                    pass
+            # As after a database error in a view. This request goes to Flask, which tries
+            # again on a new connection and answers whatever happens then.
+            close_after_error()
             return None
         if found is None or found[1] is None:
             return None  # 404 or 410: Flask writes the problem

@@ -227,6 +227,14 @@ def _document() -> str:
     return 'CAST(m."document" AS BLOB)'
 
 
+def stored_item(meeting_id: str) -> tuple | None:
+    """A stored meeting's revision and document, as sent (bytes on SQLite), or None."""
+    return db.execute_sql(
+        f'SELECT m."revision", {_document()} FROM "meeting" m WHERE m."id" = {db.obj.param}',
+        [meeting_id],
+    ).fetchone()
+
+
 def page_rows(
     args: dict,
     *,

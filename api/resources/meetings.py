@@ -16,7 +16,6 @@ from .. import counts, formats
 from ..access_log import sent_as_stream
 from ..auth import SCHEME
 from ..blueprint import Blueprint
-from ..db import db
 from ..merge_patch import merge_patch
 from ..models import Meeting
 from ..pagination import invalid_cursor, link_header, links_of, position
@@ -29,6 +28,7 @@ from ..records import (
     search_page,
     searches_by_date,
     stored_documents,
+    stored_item,
 )
 from ..store import delete_meeting, new_meeting_id, save_meetings
 from ..writes import IDEMPOTENCY_HEADER, check_if_match, current, etag, matches, write
@@ -266,10 +266,7 @@ class MeetingItem(MethodView):
         The full record. Send the `ETag` back in `If-None-Match` to get a `304` while it is
         unchanged. A deleted meeting answers `410 Gone`.
         """
-        found = db.execute_sql(
-            f'SELECT "revision", "document" FROM "meeting" WHERE "id" = {db.obj.param}',
-            [meeting_id],
-        ).fetchone()
+        found = stored_item(meeting_id)
         if found is None:
             current(meeting_id)  # 410 for a deleted meeting, else 404
         tag = etag(meeting_id, found[0])
