@@ -9,13 +9,13 @@ import datetime as dt
 import json
 from collections import defaultdict
 
-import orjson
 from peewee import PostgresqlDatabase
 
 from schemas.fields import lookup_country
 from schemas.meeting import INVERSE_RELATIONS
 
 from .db import db
+from .models import compact_json
 
 CHUNK = 500
 MEETING_COLUMNS = (
@@ -221,17 +221,8 @@ def sorts_like_python() -> bool:
     return not isinstance(db.obj, PostgresqlDatabase)
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def encode(document: dict) -> str:
-    """A document as stored and sent: compact JSON, UTF-8 as it is. orjson writes the same text
-    as the standard library, several times faster; what it refuses (an integer over 64 bits)
-    goes to the standard library."""
-    try:
-        return orjson.dumps(document).decode()
-    except orjson.JSONEncodeError:
-        return _encode(document)
+# A document as stored and sent.
+encode = compact_json
 
 
 def refresh(ids) -> None:

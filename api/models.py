@@ -21,15 +21,24 @@ from peewee import (
 
 from .db import db
 
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def compact_json(value) -> str:
+    """Compact JSON text, UTF-8 as it is. orjson writes the same text as the standard library,
+    several times faster; what it refuses (an integer over 64 bits) goes to the standard
+    library."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return _compact(value)
+
 
 class JSONList(TextField):
     """A short list of strings kept as JSON text, read whole with its row."""
 
     def db_value(self, value):
-        try:
-            return orjson.dumps(list(value or [])).decode()
-        except orjson.JSONEncodeError:
-            return json.dumps(list(value or []), ensure_ascii=False)
+        return compact_json(list(value or []))
 
     def python_value(self, value):
         return json.loads(value) if value else []

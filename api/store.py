@@ -544,8 +544,9 @@ def save_meetings(
     # New meetings get their documents with their rows where the database orders their parts
     # as Python does; elsewhere they are read back once stored, as changed ones always are.
     made_here = documents.sorts_like_python()
-    # Days go to SQLite as the text peewee reads back (as `flat_values` converts them).
-    day = (lambda first_day: first_day) if isinstance(db.obj, PostgresqlDatabase) else str
+    # Days go to the driver as `flat_values` converts them.
+    sqlite = not isinstance(db.obj, PostgresqlDatabase)
+    day = _converter(Party.date_first, sqlite) or (lambda first_day: first_day)
     sources = _shown_sources(written) if made_here else {}
     links_to = _links_to(written)
 
