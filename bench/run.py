@@ -58,17 +58,15 @@ def meetings_command() -> list[str]:
 def build(n: int, folder: Path) -> dict:
     """The database of n meetings, made once per n through `meetings import`."""
     stamp = folder / "built.json"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'meetings.db'}"}
+    migrate = [*meetings_command(), "migrate"]
     if stamp.exists():
         # Kept from an earlier run: brought up to the schema this checkout serves.
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'meetings.db'}"}
-        subprocess.run(
-            [*meetings_command(), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
-        )
+        subprocess.run(migrate, env=env, check=True, stdout=subprocess.DEVNULL)
         return json.loads(stamp.read_text())
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'meetings.db'}"}
-    subprocess.run([*meetings_command(), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(migrate, env=env, check=True, stdout=subprocess.DEVNULL)
     seconds = 0.0
     for start in range(0, n, IMPORT_FILE_SIZE):
         part = folder / "part.ndjson"
