@@ -9,8 +9,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import access_log, auth, db, ratelimit, security
 from .config import load
 from .errors import ProblemErrors
-from .item_reads import ItemReads
 from .openapi import DESCRIPTION, RateLimited
+from .reads import Reads
 from .resources import changes, countries, docs, health, meetings, people, sources, topics
 
 
@@ -45,11 +45,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     db.init_app(app)
     read_budget = ratelimit.init_app(app)
-    # WSGI middleware, innermost first. Reads of one meeting are answered from its row before
-    # Flask dispatches. The access log times everything, logs the final status, adds the CORS
-    # and security headers, and answers a CORS preflight before the database or the rate
-    # limits are touched.
-    app.wsgi_app = ItemReads(app.wsgi_app, read_budget)
+    # WSGI middleware, innermost first. Reads of one meeting and JSON pages of meetings are
+    # answered before Flask dispatches. The access log times everything, logs the final
+    # status, adds the CORS and security headers, and answers a CORS preflight before the
+    # database or the rate limits are touched.
+    app.wsgi_app = Reads(app.wsgi_app, read_budget)
     access_log.init_app(app)
     if proxies := app.config["MEETINGS_TRUSTED_PROXIES"]:
         # The client address (for logs and read limits) and the scheme (for links) come from

@@ -24,9 +24,17 @@ class QueryParser(FlaskParser):
         if location != "query" or validate is not None or not isinstance(argmap, Schema):
             return super().parse(argmap, req, location=location, validate=validate, **kwargs)
         req = req if req is not None else self.get_default_request()
+        return self.query_args(argmap, req.query_string, lambda: req, **kwargs)
+
+    def query_args(self, schema: Schema, query_string: bytes, request_of, **kwargs) -> dict:
+        """`schema`'s arguments in a query string, as `parse` gives them; `request_of()` is
+        the request to read them from, asked for only when this query string is new. Invalid
+        arguments raise the HTTPException (a 422) that Flask turns into a problem."""
         parsed = self._parsed.get(
-            (argmap, req.query_string),
-            lambda: super(QueryParser, self).parse(argmap, req, location=location, **kwargs),
+            (schema, query_string),
+            lambda: super(QueryParser, self).parse(
+                schema, request_of(), location="query", **kwargs
+            ),
         )
         # Each request gets its own copy to change.
         return {k: list(v) if isinstance(v, list) else v for k, v in parsed.items()}

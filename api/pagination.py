@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import orjson
 from flask import request
 from flask_smorest import abort
+from werkzeug.wrappers import Request
 
 from . import counts
 from .memo import Memo
@@ -71,29 +72,33 @@ _URL_PARTS = (
 )
 
 
-def _page_urls() -> tuple[str, str]:
-    """This request's URL, and the same with its cursor left out and `cursor=` put last: the
-    start of its neighbours' URLs. Worked out once per URL: quoting the query again and
-    turning the URL into an IRI cost more than the page's SQL."""
-    environ = request.environ
-    return _urls.get(tuple(environ.get(part) for part in _URL_PARTS), _work_out_urls)
+def page_urls(environ: dict, req=None) -> tuple[str, str]:
+    """The URL of the request `environ` describes, and the same with its cursor left out and
+    `cursor=` put last: the start of its neighbours' URLs. `req` is that request, if there is
+    one already (Flask's); else werkzeug reads one from `environ`. Worked out once per URL:
+    quoting the query again and turning the URL into an IRI cost more than the page's SQL."""
+    return _urls.get(
+        tuple(environ.get(part) for part in _URL_PARTS),
+        lambda: _work_out_urls(Request(environ) if req is None else req),
+    )
 
 
-def _work_out_urls() -> tuple[str, str]:
-    base = request.base_url
-    pairs = list(request.args.items(multi=True))
+def _work_out_urls(req: Request) -> tuple[str, str]:
+    base = req.base_url
+    pairs = list(req.args.items(multi=True))
     here = urlencode(pairs)
-    kept = urlencode([p for p in pairs if p[0] != "cursor"]) if "cursor" in request.args else here
+    kept = urlencode([p for p in pairs if p[0] != "cursor"]) if "cursor" in req.args else here
     return (
         f"{base}?{here}" if here else base,
         f"{base}?{kept}&cursor=" if kept else f"{base}?cursor=",
     )
 
 
-def _links(sort: str, next_key, prev_key) -> dict:
+def _links(sort: str, next_key, prev_key, urls: tuple[str, str] | None = None) -> dict:
     """A page's self, next and prev links: this request's URL, and the same with the cursor of
-    the next or previous page (None where there is none) in place of its own."""
-    here, start = _page_urls()
+    the next or previous page (None where there is none) in place of its own. `urls` are the
+    request's `page_urls`, when the caller has them."""
+    here, start = page_urls(request.environ, request) if urls is None else urls
 
     def at(direction: str, key) -> str | None:
         # Cursors are URL-safe base64: nothing in them needs quoting.
@@ -117,9 +122,9 @@ def position(cursor: str | None, sort: str, width: int) -> tuple[bool, list | No
     return state["d"] == "next", state["k"]
 
 
-def links_of(rows: list, *, forward: bool, values, limit: int, key_of, sort: str):
+def links_of(rows: list, *, forward: bool, values, limit: int, key_of, sort: str, urls=None):
     """A page from up to `limit + 1` rows read in walking order: the rows in list order, and
-    the page's self/next/prev links."""
+    the page's self/next/prev links (`urls` as `_links` takes them)."""
     more = len(rows) > limit
     rows = rows[:limit]
     if not forward:
@@ -130,6 +135,7 @@ def links_of(rows: list, *, forward: bool, values, limit: int, key_of, sort: str
         sort,
         key_of(rows[-1]) if rows and has_next else None,
         key_of(rows[0]) if rows and has_prev else None,
+        urls,
     )
     return rows, links
 

@@ -86,7 +86,7 @@ def _window_headers(amount: int, reset_time: float, remaining: int) -> list[tupl
 
 
 class ReadBudget:
-    """The read limit, counted for a request Flask does not see (`item_reads.ItemReads`).
+    """The read limit, counted for a request Flask does not see (`reads.Reads`).
 
     It hits the same store with the same limit, key (the client's address) and scope as the
     `reads` limit Flask-Limiter applies, so both kinds of read spend one budget.

@@ -7,6 +7,8 @@ from flask import Response, request, stream_with_context, url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import ValidationError
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from schemas.common import MeetingArgs, MeetingList
 from schemas.meeting import Meeting as MeetingSchema
@@ -16,9 +18,10 @@ from .. import counts, formats
 from ..access_log import sent_as_stream
 from ..auth import SCHEME
 from ..blueprint import Blueprint
+from ..memo import Memo
 from ..merge_patch import merge_patch
 from ..models import Meeting
-from ..pagination import invalid_cursor, link_header, links_of, position
+from ..pagination import invalid_cursor, link_header, links_of, page_urls, position
 from ..records import (
     child_filters,
     child_rows,
@@ -50,6 +53,8 @@ STREAMS = {
     "text/calendar": formats.ical_lines,
 }
 MERGE_PATCH = "application/merge-patch+json"
+# The list's query arguments, also read by `api.reads` for the lists it answers.
+LIST_ARGS = MeetingArgs()
 
 _header = {"schema": {"type": "string"}}
 ETAG_HEADER = {"ETag": {"description": "strong validator; changes with the revision", **_header}}
@@ -149,16 +154,27 @@ def _is_key(values: list) -> bool:
         return False
 
 
-def _negotiate() -> str:
-    offered = ["application/json", *STREAMS]
-    if "Accept" not in request.headers:
+OFFERED = ["application/json", *STREAMS]
+_chosen = Memo(256)
+
+
+def chosen_type(accept: str | None) -> str | None:
+    """The type a list answers in for this `Accept` header (JSON without one), or None when
+    it names none the list speaks. The same header always chooses the same type."""
+    if accept is None:
         return "application/json"
-    best = request.accept_mimetypes.best_match(offered)
+    return _chosen.get(
+        accept, lambda: parse_accept_header(accept, MIMEAccept).best_match(OFFERED)
+    )
+
+
+def _negotiate() -> str:
+    best = chosen_type(request.headers.get("Accept"))
     if best is None:
         abort(
             406,
             message="Cannot answer in any type the Accept header lists; this list speaks "
-            + ", ".join(offered)
+            + ", ".join(OFFERED)
             + ".",
         )
     return best
@@ -176,7 +192,7 @@ def _saved(meeting_id: str, status: int, **headers):
 
 @blp.route("")
 class Meetings(MethodView):
-    @blp.arguments(MeetingArgs(), location="query", as_kwargs=True)
+    @blp.arguments(LIST_ARGS, location="query", as_kwargs=True)
     @blp.response_as_is(
         200,
         MeetingList,
@@ -197,32 +213,9 @@ class Meetings(MethodView):
         media = _negotiate()
         if media != "application/json":
             return _stream(media, filters, sort)
-        total, walk, driver = _page_plan(filters, counts.data_version())
-        forward, after = position(cursor, sort, 2)
-        if after is not None and not _is_key(after):
-            invalid_cursor()
-        rows = []
-        if total:
-            shape = {
-                "descending": sort == "-date",
-                "forward": forward,
-                "after": after,
-                "limit": limit + 1,
-            }
-            if searches_by_date(filters):
-                rows = search_page(filters, **shape)
-            else:
-                rows = page_rows(filters, walk=walk, driver=driver, **shape)
-        rows, links = links_of(
-            rows, forward=forward, values=after, limit=limit, key_of=_key, sort=sort
-        )
-        # The stored documents go out as they are: no rendering, no re-encoding.
-        documents = [row[2] if isinstance(row[2], bytes) else row[2].encode() for row in rows]
-        tail = orjson.dumps({"links": links, "meta": {"total": total}})
-        body = b'{"data":[' + b",".join(documents) + b"]," + tail[1:]
-        return Response(
-            body, mimetype="application/json", headers={**link_header(links), "Vary": "Accept"}
-        )
+        start = page_start(cursor, sort)
+        body, headers = json_page(filters, limit, sort, start, page_urls(request.environ, request))
+        return Response(body, mimetype="application/json", headers=headers)
 
     @write
     @blp.arguments(MeetingWrite())
@@ -252,6 +245,44 @@ class Meetings(MethodView):
         return _saved(
             data["id"], 201, Location=url_for("meetings.MeetingItem", meeting_id=data["id"])
         )
+
+
+def page_start(cursor: str | None, sort: str) -> tuple[bool, list | None]:
+    """Where a JSON page starts (as `pagination.position` gives it); a cursor that is not one
+    of this list's is a 422."""
+    forward, after = position(cursor, sort, 2)
+    if after is not None and not _is_key(after):
+        invalid_cursor()
+    return forward, after
+
+
+def json_page(
+    filters: dict, limit: int, sort: str, start: tuple[bool, list | None], urls: tuple[str, str]
+) -> tuple[bytes, dict]:
+    """A JSON page of the meetings matching `filters`, from `start` (`page_start`): its body,
+    and its Link and Vary headers. `urls` are the request's `pagination.page_urls`."""
+    forward, after = start
+    total, walk, driver = _page_plan(filters, counts.data_version())
+    rows = []
+    if total:
+        shape = {
+            "descending": sort == "-date",
+            "forward": forward,
+            "after": after,
+            "limit": limit + 1,
+        }
+        if searches_by_date(filters):
+            rows = search_page(filters, **shape)
+        else:
+            rows = page_rows(filters, walk=walk, driver=driver, **shape)
+    rows, links = links_of(
+        rows, forward=forward, values=after, limit=limit, key_of=_key, sort=sort, urls=urls
+    )
+    # The stored documents go out as they are: no rendering, no re-encoding.
+    documents = [row[2] if isinstance(row[2], bytes) else row[2].encode() for row in rows]
+    tail = orjson.dumps({"links": links, "meta": {"total": total}})
+    body = b'{"data":[' + b",".join(documents) + b"]," + tail[1:]
+    return body, {**link_header(links), "Vary": "Accept"}
 
 
 @blp.route("/<string:meeting_id>")

@@ -1,30 +1,30 @@
-"""Reads of one meeting answered beside Flask (`api.item_reads`): the same answers as the view,
-the same read budget, and everything else left to Flask."""
+"""Reads of one meeting and JSON pages of meetings answered beside Flask (`api.reads`): the
+same answers as the views, the same read budget, and everything else left to Flask."""
 
 import pytest
 from conftest import assert_problem, count_queries, new_meeting
 from test_access_log import access_lines
 
 from api import create_app
-from api.item_reads import ItemReads
+from api.reads import Reads
 
 
 def make_app(database_url, **settings):
     return create_app({"DATABASE_URL": database_url, "TESTING": True, **settings})
 
 
-def item_reads(app) -> ItemReads:
-    """The app's ItemReads middleware, under the access log and any proxy fix."""
+def reads(app) -> Reads:
+    """The app's Reads middleware, under the access log and any proxy fix."""
     layer = app.wsgi_app
-    while not isinstance(layer, ItemReads):
+    while not isinstance(layer, Reads):
         layer = getattr(layer, "wsgi_app", None) or layer.app
     return layer
 
 
 def flask_only(app):
-    """The app with its ItemReads middleware taken out: every read goes to the Flask view."""
+    """The app with its Reads middleware taken out: every read goes to the Flask views."""
     frame = app.wsgi_app
-    assert isinstance(frame.wsgi_app, ItemReads)
+    assert isinstance(frame.wsgi_app, Reads)
     frame.wsgi_app = frame.wsgi_app.wsgi_app
     return app
 
@@ -32,7 +32,7 @@ def flask_only(app):
 def dispatched(app) -> list:
     """The paths handed on to Flask from now on."""
     paths = []
-    middleware = item_reads(app)
+    middleware = reads(app)
     flask_app = middleware.wsgi_app
 
     def recording(environ, start_response):
@@ -130,12 +130,7 @@ def test_missing_deleted_and_odd_ids_are_left_to_flask(app, auth):
     assert_problem(client.get("/v1/meetings/soon-gone"), 410)
     upper = a_meeting_id(client).upper()
     assert_problem(client.get(f"/v1/meetings/{upper}"), 404)
-    assert seen == [
-        "/v1/meetings/never-was",
-        "/v1/meetings/soon-gone",
-        "/v1/meetings",
-        f"/v1/meetings/{upper}",
-    ]
+    assert seen == ["/v1/meetings/never-was", "/v1/meetings/soon-gone", f"/v1/meetings/{upper}"]
 
 
 def test_writes_and_other_paths_still_go_to_flask(app, auth):
@@ -210,3 +205,89 @@ def test_item_reads_are_logged_with_their_status(client, capsys):
     assert line["path"] == f"/v1/meetings/{meeting_id}"
     assert line["status"] == 304
     assert line["request_id"] == "revalidate-1"
+
+
+def a_pair_of_parties(client) -> list[str]:
+    """Two countries that took part in one seeded meeting together."""
+    meetings = client.get("/v1/meetings?limit=100").get_json()["data"]
+    return next(
+        [p["country"] for p in m["parties"][:2]] for m in meetings if len(m["parties"]) >= 2
+    )
+
+
+@pytest.mark.parametrize("read_limit", ["off", "1000 per minute", "1000/hour; 50/second"])
+def test_list_pages_are_those_of_the_flask_view(database_url, read_limit):
+    fast = make_app(database_url, MEETINGS_READ_RATE_LIMIT=read_limit)
+    slow = flask_only(make_app(database_url, MEETINGS_READ_RATE_LIMIT=read_limit))
+    fast_client, slow_client = fast.test_client(), slow.test_client()
+    first, second = a_pair_of_parties(fast_client)
+    assert a_pair_of_parties(slow_client) == [first, second]  # one read each so far
+    walked = fast_client.get("/v1/meetings?limit=2&sort=date").get_json()["links"]["next"]
+    slow_client.get("/v1/meetings?limit=2&sort=date")
+    back = fast_client.get(walked).get_json()["links"]["prev"]
+    slow_client.get(walked)
+    pages = [
+        "/v1/meetings",
+        "/v1/meetings?limit=1",
+        f"/v1/meetings?country={first}&limit=3",
+        f"/v1/meetings?country={first}&country={second}&from=2000-01-01&limit=2",
+        f"/v1/meetings?country={first.lower()}&to=2100",
+        "/v1/meetings?q=summit&limit=2",
+        "/v1/meetings?q=nothing-like-this-anywhere",
+        "/v1/meetings?sort=date&limit=2&ignored=yes",
+        "/v1/meetings?limit=2&limit=50",
+        "/v1/meetings?topic=trade&type=summit",
+        walked,
+        back,
+        "/v1/meetings?" + walked.partition("?")[2].replace("limit=2", "limit=3"),
+    ]
+    left_to_flask = [
+        "/v1/meetings?limit=0",
+        "/v1/meetings?from=2024&to=2023",
+        "/v1/meetings?country=XX",
+        "/v1/meetings?cursor=not-a-cursor",
+        "/v1/meetings?cursor=" + walked.partition("cursor=")[2],  # a cursor of another sort
+    ]
+    json_types = [{}, {"Accept": "application/json"}, {"Accept": "*/*"}]
+    other_types = [{"Accept": "text/csv"}, {"Accept": "image/png"}]
+    seen = dispatched(fast)
+    cases = [("GET", url, headers) for url in pages for headers in json_types]
+    cases += [("HEAD", url, {}) for url in pages[:3]]
+    cases += [("GET", url, {}) for url in left_to_flask]
+    cases += [("GET", pages[2], headers) for headers in other_types]
+    for method, url, headers in cases:
+        got = fast_client.open(url, method=method, headers=headers)
+        got_answer = answer(got)
+        got.close()  # a streamed answer (CSV) holds its request context until closed
+        expected = slow_client.open(url, method=method, headers=headers)
+        expected_answer = answer(expected)
+        expected.close()
+        assert got_answer == expected_answer, (method, url, headers)
+    answered_here = len(pages) * len(json_types) + 3
+    assert len(seen) == len(cases) - answered_here  # the invalid ones and the other types
+    assert all(path == "/v1/meetings" for path in seen)
+
+
+def test_list_pages_and_item_reads_spend_one_budget(database_url):
+    client = make_app(database_url, MEETINGS_READ_RATE_LIMIT="3 per minute").test_client()
+    page = client.get("/v1/meetings?limit=1")
+    item = client.get(f"/v1/meetings/{page.get_json()['data'][0]['id']}")
+    csv = client.get("/v1/meetings?limit=1", headers={"Accept": "text/csv"})
+    assert [r.status_code for r in (page, item, csv)] == [200, 200, 200]
+    assert [r.headers["RateLimit-Remaining"] for r in (page, item, csv)] == ["2", "1", "0"]
+    spent = client.get("/v1/meetings?limit=1")
+    assert_problem(spent, 429)
+    assert 0 < int(spent.headers["Retry-After"]) <= 60
+    # Invalid arguments are answered by Flask, and counted there once.
+    other = {"REMOTE_ADDR": "192.0.2.7"}
+    assert_problem(client.get("/v1/meetings?limit=0", environ_base=other), 422)
+    assert client.get("/v1/meetings", environ_base=other).headers["RateLimit-Remaining"] == "1"
+
+
+def test_list_pages_are_logged_with_their_status(client, capsys):
+    capsys.readouterr()
+    response = client.get("/v1/meetings?limit=1", headers={"X-Request-ID": "page-1"})
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] == "page-1"
+    [line] = access_lines(capsys.readouterr().err)
+    assert (line["path"], line["status"], line["request_id"]) == ("/v1/meetings", 200, "page-1")
