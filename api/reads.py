@@ -96,9 +96,7 @@ class Reads:
             return None  # a stream, or a 406: Flask's
         query = environ.get("QUERY_STRING", "").encode("latin-1")
         try:
-            args = Blueprint.ARGUMENTS_PARSER.query_args(
-                LIST_ARGS, query, lambda: Request(environ)
-            )
+            args = Blueprint.ARGUMENTS_PARSER.query_args(LIST_ARGS, query, lambda: Request(environ))
             limit, sort, cursor = args.pop("limit"), args.pop("sort"), args.pop("cursor", None)
             start = page_start(cursor, sort)
         except HTTPException:

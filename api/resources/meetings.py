@@ -163,9 +163,7 @@ def chosen_type(accept: str | None) -> str | None:
     it names none the list speaks. The same header always chooses the same type."""
     if accept is None:
         return "application/json"
-    return _chosen.get(
-        accept, lambda: parse_accept_header(accept, MIMEAccept).best_match(OFFERED)
-    )
+    return _chosen.get(accept, lambda: parse_accept_header(accept, MIMEAccept).best_match(OFFERED))
 
 
 def _negotiate() -> str:
