@@ -18,10 +18,10 @@ from schemas.meeting import MeetingIn
 
 from . import forked
 from .db import db
-from .models import Meeting
+from .models import Change, Meeting, Relation
 from .records import portable_documents, stored_documents
 from .seeding import SeedError, flatten, parse_seed, with_references
-from .store import Conflict, References, save_meetings
+from .store import CHILDREN, Conflict, References, save_meetings
 
 BY_ID = [(Meeting.id, False)]
 CHECK_CHUNK = 1000  # records checked at a time
@@ -192,12 +192,75 @@ def _large_page_cache():
         db.execute_sql(f"PRAGMA cache_size = {usual}")
 
 
+def _sqlite() -> bool:
+    return not isinstance(db.obj, PostgresqlDatabase)
+
+
+@contextmanager
+def _foreign_keys_checked_here():
+    """SQLite's foreign-key checks left to the import, for its transaction.
+
+    SQLite looks up the parent of every row it inserts, a B-tree search per row. An import
+    has done that work already: `save_meetings` checks every person, source and related
+    meeting its records refer to, in the same transaction and before it writes a row, and
+    writes each meeting's rows after the meeting. SQLite's own checks would find nothing, so
+    they are off while the import writes. (They can only be switched outside a transaction;
+    inside someone else's, they stay as they are.)"""
+    if not _sqlite() or db.in_transaction():
+        yield
+        return
+    (enforced,) = db.execute_sql("PRAGMA foreign_keys").fetchone()
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA foreign_keys = {int(enforced)}")
+
+
+# The tables an import adds rows to, whose indexes it may build after the rows.
+WRITTEN = (Meeting, *CHILDREN, Relation, Change)
+
+
+@contextmanager
+def _indexes_built_after(size: int):
+    """On SQLite, an import of `size` meetings into a table holding no more than that: the
+    written tables' plain (non-unique) indexes are dropped for the import and built again at
+    its end, in the same transaction. Building an index from all its rows at once (a sort)
+    costs a fraction of keeping it up to date row by row while the rows go in scattered
+    across it; for a small import into a large table it is the other way round, so those keep
+    their indexes. Unique indexes always stay: they enforce what they say. If the import
+    fails, its rollback restores the indexes with everything else."""
+    if not _sqlite():
+        yield
+        return
+    # Row counts, near enough: rowids are handed out in order and seldom freed.
+    (stored,) = db.execute_sql('SELECT max(rowid) FROM "meeting"').fetchone()
+    (logged,) = db.execute_sql('SELECT max(rowid) FROM "change"').fetchone()
+    definitions = []
+    for model in WRITTEN:
+        if ((logged if model is Change else stored) or 0) > size:
+            continue
+        table = model._meta.table_name
+        for _, index, unique, origin, _ in db.execute_sql(f'PRAGMA index_list("{table}")'):
+            if origin == "c" and not unique:  # made by CREATE INDEX, not by a constraint
+                (sql,) = db.execute_sql(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", [index]
+                ).fetchone()
+                definitions.append((index, sql))
+    for index, _ in definitions:
+        db.execute_sql(f'DROP INDEX "{index}"')
+    yield
+    for _, sql in definitions:
+        db.execute_sql(sql)
+
+
 def import_records(records: list[dict], name: str, progress=None) -> Counter:
     """All or nothing: every record in one transaction."""
     references = records.references if isinstance(records, Records) else None
     try:
-        with collector_paused(), _large_page_cache(), db.atomic():
-            outcome = save_meetings(records, progress=progress, references=references)
+        with collector_paused(), _large_page_cache(), _foreign_keys_checked_here(), db.atomic():
+            with _indexes_built_after(len(records)):
+                outcome = save_meetings(records, progress=progress, references=references)
     except Conflict as exc:
         raise ImportError_(f"{name}: meeting {exc.meeting_id!r}: {exc.field}: {exc}") from None
     return Counter(outcome.values())

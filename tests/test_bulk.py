@@ -18,6 +18,7 @@ from pathlib import Path
 import icalendar
 import pytest
 from click.testing import CliRunner
+from conftest import count_queries
 
 from api import bulk, db, documents, forked, store
 from api.cli import main
@@ -443,3 +444,86 @@ def test_records_hashed_by_the_first_digest_load_again_unchanged(env, monkeypatc
     # The changed record is stored with the new digest, which the old one is not.
     assert after[changed[4]["id"]][1] != before[changed[4]["id"]][1]
     assert _import(env["DATABASE_URL"], [json.dumps(m) for m in changed]) == Counter(unchanged=30)
+
+
+def _sqlite_state(url: str) -> tuple:
+    """The database's index definitions, whether it enforces foreign keys on a new connection,
+    and what `PRAGMA foreign_key_check` finds wrong."""
+    connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        indexes = connection.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+        ).fetchall()
+        dangling = connection.execute("PRAGMA foreign_key_check").fetchall()
+    finally:
+        connection.close()
+    return indexes, dangling
+
+
+def _import_statements(url: str, lines: list[str]) -> tuple[list[str], Counter]:
+    """The SQL an import runs on the connection (and the outcome); it ends with that
+    connection's foreign-key setting."""
+    db.bind(url)
+    with db.db.connection_context():
+        records = bulk.load_file("\n".join(lines), "file")
+        with count_queries() as statements:
+            outcome = bulk.import_records(records, "file")
+        (enforced,) = db.db.execute_sql("PRAGMA foreign_keys").fetchone()
+    return statements, outcome, enforced
+
+
+@pytest.mark.sqlite_only
+def test_a_large_import_builds_its_plain_indexes_after_its_rows(env):
+    url = env["DATABASE_URL"]
+    assert run("migrate").exit_code == 0
+    indexes, _ = _sqlite_state(url)
+    statements, outcome, enforced = _import_statements(url, _lines(60, seed=8))
+    assert outcome == Counter(created=60)
+    dropped = [s for s in statements if s.startswith("DROP INDEX")]
+    # The meeting table's and its child tables' non-unique indexes; no unique one.
+    assert '"meeting_date_first_id"' in " ".join(dropped)
+    assert '"party_country_date_first_meeting_id"' in " ".join(dropped)
+    assert not any("meeting_id_position" in s or "party_meeting_id_country" in s for s in dropped)
+    assert _sqlite_state(url) == (indexes, [])  # every index back as it was; no dangling key
+    assert enforced == 1  # foreign keys are enforced again on this connection
+    # Each is used as before: a list by country still walks its index.
+    db.bind(url)
+    with db.db.connection_context():
+        plan = db.db.execute_sql(
+            "EXPLAIN QUERY PLAN SELECT meeting_id FROM party WHERE country = 'JP' "
+            "ORDER BY date_first DESC LIMIT 5"
+        ).fetchall()
+    assert "party_country_date_first_meeting_id" in str(plan)
+
+
+@pytest.mark.sqlite_only
+def test_a_small_import_into_a_larger_table_keeps_its_indexes(env):
+    url = env["DATABASE_URL"]
+    assert run("migrate").exit_code == 0
+    _import_statements(url, _lines(60, seed=8))
+    indexes, _ = _sqlite_state(url)
+    more = [json.dumps(m) for m in meetings(10, seed=9, first=60)]
+    statements, outcome, enforced = _import_statements(url, more)
+    assert outcome == Counter(created=10)
+    assert not [s for s in statements if "INDEX" in s]
+    assert _sqlite_state(url) == (indexes, [])
+    assert enforced == 1
+
+
+@pytest.mark.sqlite_only
+def test_a_failed_large_import_leaves_indexes_and_foreign_keys_as_they_were(env):
+    url = env["DATABASE_URL"]
+    assert run("migrate").exit_code == 0
+    indexes, _ = _sqlite_state(url)
+    lines = _lines(30, seed=8)
+    dangling = json.loads(lines[-1])
+    dangling["related"] = [{"id": "no-such-meeting", "relation": "previous"}]
+    lines[-1] = json.dumps(dangling)
+    db.bind(url)
+    with db.db.connection_context():
+        with pytest.raises(bulk.ImportError_, match="no-such-meeting"):
+            bulk.import_records(bulk.load_file("\n".join(lines), "file"), "file")
+        (enforced,) = db.db.execute_sql("PRAGMA foreign_keys").fetchone()
+    assert enforced == 1
+    assert _sqlite_state(url) == (indexes, [])
+    assert count(env) == 0
