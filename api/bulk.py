@@ -217,8 +217,9 @@ def _foreign_keys_checked_here():
         db.execute_sql(f"PRAGMA foreign_keys = {int(enforced)}")
 
 
-# The tables an import adds rows to, whose indexes it may build after the rows.
-WRITTEN = (Meeting, *CHILDREN, Relation, Change)
+# The tables an import adds rows to, whose indexes it may build after the rows. Not the
+# meeting table's: its rows are large (the document), and each index built reads them all.
+WRITTEN = (*CHILDREN, Relation, Change)
 
 
 @contextmanager
