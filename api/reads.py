@@ -19,7 +19,6 @@ spent read limit (Flask writes the 429), a read that fails (a database error, a 
 import re
 
 from peewee import PeeweeException
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
 from .blueprint import Blueprint
@@ -36,9 +35,10 @@ READS = ("GET", "HEAD")
 
 
 def _failed(exc: Exception) -> None:
-    """A read that failed goes to Flask, which tries again and answers whatever happens then,
-    a fault as a logged 500 problem. After a database error, as in a view, the connection is
-    dropped first, so Flask tries on a new one."""
+    """A read not answered here because something raised (invalid arguments, a database error,
+    a fault) goes to Flask, which tries again and answers whatever happens then: a 422
+    problem, or a fault as a logged 500 problem. After a database error, as in a view, the
+    connection is dropped first, so Flask tries on a new one."""
     if isinstance(exc, PeeweeException):
         close_after_error()
 
@@ -92,15 +92,15 @@ class Reads:
         return self._send(environ, start_response, document, headers)
 
     def _page(self, environ, start_response):
-        if chosen_type(environ.get("HTTP_ACCEPT")) != "application/json":
-            return None  # a stream, or a 406: Flask's
-        query = environ.get("QUERY_STRING", "").encode("latin-1")
         try:
+            if chosen_type(environ.get("HTTP_ACCEPT")) != "application/json":
+                return None  # a stream, or a 406: Flask's
+            query = environ.get("QUERY_STRING", "").encode("latin-1")
             args = Blueprint.ARGUMENTS_PARSER.query_args(LIST_ARGS, query, lambda: Request(environ))
             limit, sort, cursor = args.pop("limit"), args.pop("sort"), args.pop("cursor", None)
             start = page_start(cursor, sort)
-        except HTTPException:
-            return None  # invalid arguments or cursor: Flask writes the 422
+        except Exception as exc:  # invalid arguments or cursor (an HTTPException): Flask's 422
+            return _failed(exc)
         headers = self._spend(environ)
         if headers is None:
             return None
