@@ -10,6 +10,7 @@ from peewee import SQL, PostgresqlDatabase, fn
 from . import counts
 from .db import db
 from .documents import render
+from .memo import Memo
 from .models import (
     Meeting,
     MeetingTopic,
@@ -136,6 +137,59 @@ def _fts_terms(words: list[str]) -> str:
     return " ".join(f'"{w}"*' for w in words)
 
 
+# A prefix expanded to at most this many words of the index is searched as those words.
+MOST_WORDS_A_PREFIX = 16
+_PLAIN_WORD = re.compile(r"[a-z0-9]+")
+_expanded = Memo(1024)
+
+
+def _fts_words(words: list[str], version: int) -> str | None:
+    """`_fts_terms` as FTS5 reads it fastest: each word that is the start of only a few words
+    of the index becomes those words (`"resilience"*` becomes `"resilience"`, or
+    `("resilience" OR "resilient")`), or None when one is the start of none (nothing
+    matches).
+
+    FTS5 answers a prefix term by merging the document lists of all its words, whole, before
+    it can give the first row; whole words it reads lazily, in rowid order, and stops at the
+    page's end. The same matches, then, read as a page needs them. Which words a prefix
+    starts is looked up in the index's vocabulary once per state of the data (`version`).
+    Words of other letters than a-z and digits stay prefixes, since the index folds
+    diacritics and splits on some characters Python counts as word characters."""
+    parts = []
+    for word in words:
+        if not _PLAIN_WORD.fullmatch(word):
+            parts.append(f'"{word}"*')
+            continue
+        found = _expanded.get((db.obj.database, version, word), lambda word=word: _starting(word))
+        if found is None:
+            parts.append(f'"{word}"*')
+        elif not found:
+            return None
+        else:
+            parts.append("(" + " OR ".join(f'"{w}"' for w in found) + ")")
+    return " AND ".join(parts)
+
+
+def _starting(prefix: str) -> list[str] | None:
+    """The words of SQLite's search index that start with `prefix` (letters a-z and digits),
+    or None when there are more than `MOST_WORDS_A_PREFIX`."""
+    db.execute_sql(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.meeting_fts_words "
+        "USING fts5vocab(main, 'meeting_fts', 'row')"
+    )
+    # Every word starting with the prefix sorts from it up to (not including) the prefix with
+    # its last character one higher.
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    found = [
+        word
+        for (word,) in db.execute_sql(
+            "SELECT term FROM temp.meeting_fts_words WHERE term >= ? AND term < ? LIMIT ?",
+            [prefix, upper, MOST_WORDS_A_PREFIX + 1],
+        )
+    ]
+    return None if len(found) > MOST_WORDS_A_PREFIX else found
+
+
 # SQLite's search index numbers a meeting `julianday(date_first) << 32 | rowid` (migration
 # 0006): its own order is date order.
 ROWID_BITS = 0xFFFF_FFFF
@@ -160,10 +214,17 @@ def searches_by_date(args: dict) -> bool:
 
 
 def search_page(
-    args: dict, *, descending: bool, forward: bool, after: list | None, limit: int
+    args: dict,
+    *,
+    descending: bool,
+    forward: bool,
+    after: list | None,
+    limit: int,
+    version: int,
 ) -> list[tuple]:
     """`page_rows` for `searches_by_date` filters: the first `limit` matches in page order
-    (date, then id), read from the search index in date order.
+    (date, then id), read from the search index in date order. `version` is the state of the
+    data (`counts.data_version`).
 
     The index orders meetings of the same day by rowid, not id, so only days read whole are
     sorted into the page: rows are read in index order until the days before the last one
@@ -171,7 +232,10 @@ def search_page(
     mark = db.obj.param
     down = descending == forward  # dates run from later to earlier in walking order
     sql = f"SELECT rowid FROM meeting_fts WHERE meeting_fts MATCH {mark}"
-    params = [_fts_terms(re.findall(r"\w+", args["q"].lower()))]
+    terms = _fts_words(re.findall(r"\w+", args["q"].lower()), version)
+    if terms is None:
+        return []
+    params = [terms]
     if "date_to" in args:
         sql += f" AND rowid < {mark}"
         params.append(_day_key(args["date_to"].last_day + dt.timedelta(days=1)))

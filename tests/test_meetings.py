@@ -14,7 +14,8 @@ import pytest
 from conftest import assert_problem, count_queries, new_meeting
 from peewee import fn
 
-from api import counts, db
+from api import counts, db, records
+from api.memo import Memo
 from api.models import Meeting, MeetingTopic, Party, PartyPair
 from api.records import child_filters, filter_meetings, page_rows
 from api.seeding import default_seed_files, read_seed_file
@@ -332,6 +333,47 @@ def test_search_finds_a_quote_word_and_a_participant_name(client, seeded):
     family = people[meetings[0]["participants"][0]["person"]]["family_name"]
     for q in (word, family):
         assert ids_of(client, f"q={quote(q)}") == search_oracle(meetings, people, q) != set()
+
+
+@pytest.mark.sqlite_only
+def test_a_prefix_is_searched_as_the_words_it_starts_in_the_current_data(client, auth):
+    """SQLite reads a prefix that starts few words of the index as those words; which words
+    those are follows every write."""
+    assert ids_of(client, "q=zebr") == set()
+    for meeting_id, word in (("zebra-1", "zebrafish"), ("zebra-2", "Zebra"), ("zebra-3", "zèbre")):
+        body = new_meeting(id=meeting_id, summary=f"A {word} meeting.")
+        assert client.post("/v1/meetings", json=body, headers=auth).status_code == 201
+        assert meeting_id in ids_of(client, "q=zebr")  # found at once, the words looked up again
+    assert ids_of(client, "q=zebr") == {"zebra-1", "zebra-2", "zebra-3"}
+    assert ids_of(client, "q=zebra") == {"zebra-1", "zebra-2"}
+    assert ids_of(client, "q=zebraf") == {"zebra-1"}
+    # The index folds diacritics, in the query too: such a word stays a prefix.
+    assert ids_of(client, "q=zèbr") == {"zebra-1", "zebra-2", "zebra-3"}
+    assert walk(client, "/v1/meetings?q=zebr&limit=1&sort=date") == [
+        "zebra-1",
+        "zebra-2",
+        "zebra-3",
+    ]
+    version = counts.data_version()
+    assert records._fts_words(["zebr", "zebraf"], version) == (
+        '("zebra" OR "zebrafish" OR "zebre") AND ("zebrafish")'
+    )
+    assert records._fts_words(["zèbr"], version) == '"zèbr"*'
+    assert records._fts_words(["zebrx"], version) is None
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("q", ["ma", "s", "k", "japan south", "tae"])
+def test_a_prefix_of_many_words_matches_as_one_of_few(client, seeded, monkeypatch, q):
+    meetings, people = seeded
+    expected = search_oracle(meetings, people, q)
+    assert expected
+    assert set(walk(client, f"/v1/meetings?q={quote(q)}&limit=3")) == expected
+    assert ids_of(client, f"q={quote(q)}") == expected
+    # Searched as a prefix, as any prefix that starts more words than that is.
+    monkeypatch.setattr(records, "MOST_WORDS_A_PREFIX", 1)
+    monkeypatch.setattr(records, "_expanded", Memo(16))
+    assert ids_of(client, f"q={quote(q)}") == expected
 
 
 def test_search_words_all_match_and_punctuation_is_not_syntax(client):

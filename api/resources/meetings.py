@@ -260,7 +260,8 @@ def json_page(
     """A JSON page of the meetings matching `filters`, from `start` (`page_start`): its body,
     and its Link and Vary headers. `urls` are the request's `pagination.page_urls`."""
     forward, after = start
-    total, walk, driver = _page_plan(filters, counts.data_version())
+    version = counts.data_version()
+    total, walk, driver = _page_plan(filters, version)
     rows = []
     if total:
         shape = {
@@ -270,7 +271,7 @@ def json_page(
             "limit": limit + 1,
         }
         if searches_by_date(filters):
-            rows = search_page(filters, **shape)
+            rows = search_page(filters, version=version, **shape)
         else:
             rows = page_rows(filters, walk=walk, driver=driver, **shape)
     rows, links = links_of(
