@@ -10,7 +10,6 @@ from peewee import SQL, PostgresqlDatabase, fn
 from . import counts
 from .db import db
 from .documents import render
-from .memo import Memo
 from .models import (
     Meeting,
     MeetingTopic,
@@ -140,7 +139,6 @@ def _fts_terms(words: list[str]) -> str:
 # A prefix expanded to at most this many words of the index is searched as those words.
 MOST_WORDS_A_PREFIX = 16
 _PLAIN_WORD = re.compile(r"[a-z0-9]+")
-_expanded = Memo(1024)
 
 
 def _fts_words(words: list[str], version: int) -> str | None:
@@ -152,17 +150,17 @@ def _fts_words(words: list[str], version: int) -> str | None:
     FTS5 answers a prefix term by merging the document lists of all its words, whole, before
     it can give the first row; whole words it reads lazily, in rowid order, and stops at the
     page's end. The same matches, then, read as a page needs them. Which words a prefix
-    starts is looked up in the index's vocabulary once per state of the data (`version`).
+    starts is looked up in the index's vocabulary once per state of the data (`version`),
+    and kept with the counts (`counts.total`).
     Words of other letters than a-z and digits stay prefixes, since the index folds
     diacritics and splits on some characters Python counts as word characters."""
     parts = []
     for word in words:
-        if not _PLAIN_WORD.fullmatch(word):
-            parts.append(f'"{word}"*')
-            continue
-        found = _expanded.get((db.obj.database, version, word), lambda word=word: _starting(word))
+        found = None
+        if _PLAIN_WORD.fullmatch(word):
+            found = counts.total(lambda word=word: _starting(word), {"fts_words": word}, version)
         if found is None:
-            parts.append(f'"{word}"*')
+            parts.append(_fts_terms([word]))
         elif not found:
             return None
         else:
