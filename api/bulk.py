@@ -5,7 +5,7 @@ import gc
 import json
 import pickle
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import partial
 
 import orjson
@@ -177,26 +177,25 @@ def load_file(text: str, name: str, seed: bool = False) -> Records:
 
 
 @contextmanager
+def _pragma(name: str, value: int):
+    """An SQLite setting of this connection changed for a while, then set back."""
+    (usual,) = db.execute_sql(f"PRAGMA {name}").fetchone()
+    db.execute_sql(f"PRAGMA {name} = {value}")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA {name} = {usual}")
+
+
 def _large_page_cache():
     """SQLite's page cache raised for one bulk transaction. A large import outgrows the usual
     32 MB (its indexes are written all over), and then has pages spilled to the WAL and read
     back all along. The cache grows only as pages are used."""
     if isinstance(db.obj, PostgresqlDatabase):
-        yield
-        return
-    (usual,) = db.execute_sql("PRAGMA cache_size").fetchone()
-    db.execute_sql(f"PRAGMA cache_size = {BULK_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        db.execute_sql(f"PRAGMA cache_size = {usual}")
+        return nullcontext()
+    return _pragma("cache_size", BULK_CACHE_KIB)
 
 
-def _sqlite() -> bool:
-    return not isinstance(db.obj, PostgresqlDatabase)
-
-
-@contextmanager
 def _foreign_keys_checked_here():
     """SQLite's foreign-key checks left to the import, for its transaction.
 
@@ -206,15 +205,9 @@ def _foreign_keys_checked_here():
     writes each meeting's rows after the meeting. SQLite's own checks would find nothing, so
     they are off while the import writes. (They can only be switched outside a transaction;
     inside someone else's, they stay as they are.)"""
-    if not _sqlite() or db.in_transaction():
-        yield
-        return
-    (enforced,) = db.execute_sql("PRAGMA foreign_keys").fetchone()
-    db.execute_sql("PRAGMA foreign_keys = OFF")
-    try:
-        yield
-    finally:
-        db.execute_sql(f"PRAGMA foreign_keys = {int(enforced)}")
+    if isinstance(db.obj, PostgresqlDatabase) or db.in_transaction():
+        return nullcontext()
+    return _pragma("foreign_keys", 0)
 
 
 # The tables an import adds rows to, whose indexes it may build after the rows. Not the
@@ -231,7 +224,7 @@ def _indexes_built_after(size: int):
     across it; for a small import into a large table it is the other way round, so those keep
     their indexes. Unique indexes always stay: they enforce what they say. If the import
     fails, its rollback restores the indexes with everything else."""
-    if not _sqlite():
+    if isinstance(db.obj, PostgresqlDatabase):
         yield
         return
     # Row counts, near enough: rowids are handed out in order and seldom freed.
