@@ -39,20 +39,21 @@ def mapped(fn, items: list, records: int, codec=None):
 
 class Shared:
     """`fn(item)` for each of `items`, read back in order by iterating: worked out by a forked
-    child from the front of the list, and by this process from the back when the child keeps
-    it waiting a while. This process also uses every result (the caller's work between two of
-    them), so it takes many items when that work is light and few when it is not. Use it as a
-    context manager: leaving it stops the child."""
-
-    # How long to wait for the child before taking an item, as a share of the time an item
-    # takes the child. A shorter wait means the child nearly keeps up, and an item taken now
-    # would only be used after all of the child's.
-    PATIENCE = 0.25
+    child from the front of the list, and by this process from the back. This process also
+    uses every result (the caller's work between two of them), so it takes an item only when
+    that makes the whole end sooner: when, with that item worked out and every result still
+    to come used, it would be done before the child had worked out the rest. A light user
+    (checking records, gathering what they refer to) then takes a share of the items; a heavy
+    one (writing rows) takes none once it knows its pace, and the child works for it. Use it
+    as a context manager: leaving it stops the child."""
 
     def __init__(self, fn, items: list, codec=None):
         self._fn, self._items, self._ours = fn, items, {}
         encode, self._decode = codec or (None, None)
+        # What an item has taken the child and this process, and what using a result takes.
         self._child_seconds, self._child_items = 0.0, 0
+        self._own_seconds, self._own_items = 0.0, 0
+        self._using_seconds, self._used = 0.0, 0
         context = multiprocessing.get_context("fork")
         # The child's next item, and the first of those this process has taken.
         self._bounds = context.Array("q", [0, len(items)])
@@ -70,33 +71,45 @@ class Shared:
 
     def __iter__(self):
         for index in range(len(self._items)):
-            # Wait for the child's result, taking items from the back meanwhile, until this
-            # one has come, or been taken here (then the child may have ended: the pipe polls
-            # readable, but there is nothing more to read).
-            while index not in self._ours and not self._results.poll(self._patience()):
-                if not self._take_last():
+            # Until this item's result has come, or been worked out here, take items from the
+            # back while that pays; then wait for the child. (When this process has taken the
+            # item, the child may have ended: the pipe polls readable, with nothing to read.)
+            while index not in self._ours and not self._results.poll():
+                if not self._worth_taking(index) or not self._take_last():
                     break
             if index in self._ours:
-                yield self._ours.pop(index)
-                continue
-            try:
-                kind, value, seconds = self._results.recv()
-            except EOFError:
-                self._child.join(5)
-                raise RuntimeError(
-                    "the helper process ended without its results "
-                    f"(exit code {self._child.exitcode})"
-                ) from None
-            if kind == "error":
-                raise value
-            self._child_seconds += seconds
-            self._child_items += 1
-            yield value if self._decode is None else self._decode(value)
+                value = self._ours.pop(index)
+            else:
+                value = self._received()
+            handed = time.perf_counter()
+            yield value
+            self._using_seconds += time.perf_counter() - handed
+            self._used += 1
 
-    def _patience(self) -> float:
+    def _received(self):
+        try:
+            kind, value, seconds = self._results.recv()
+        except EOFError:
+            self._child.join(5)
+            raise RuntimeError(
+                f"the helper process ended without its results (exit code {self._child.exitcode})"
+            ) from None
+        if kind == "error":
+            raise value
+        self._child_seconds += seconds
+        self._child_items += 1
+        return value if self._decode is None else self._decode(value)
+
+    def _worth_taking(self, index: int) -> bool:
+        """Whether this process, working out one more item and using every result from
+        `index` on, would still be done before the child had worked out the items left."""
         if not self._child_items:
-            return 0.0  # nothing known yet: working beats waiting
-        return self.PATIENCE * self._child_seconds / self._child_items
+            return True  # nothing known yet: working beats waiting
+        child_next, first_ours = self._bounds[:]
+        per_item = self._child_seconds / self._child_items
+        own = self._own_seconds / self._own_items if self._own_items else per_item
+        using = self._using_seconds / self._used if self._used else 0.0
+        return (len(self._items) - index) * using + own <= (first_ours - child_next - 1) * per_item
 
     def _take_last(self) -> bool:
         with self._bounds.get_lock():
@@ -104,7 +117,10 @@ class Shared:
             if child_next >= first_ours:
                 return False
             self._bounds[1] = first_ours = first_ours - 1
+        started = time.perf_counter()
         self._ours[first_ours] = self._fn(self._items[first_ours])
+        self._own_seconds += time.perf_counter() - started
+        self._own_items += 1
         return True
 
     def __enter__(self):

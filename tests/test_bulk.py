@@ -307,6 +307,33 @@ def test_results_come_back_in_order_however_the_items_are_shared():
     assert [item for item, _ in got] == list(range(40))
 
 
+def _sharing(items: int, child_next: int, first_ours: int, child: float, using: float):
+    """A `forked.Shared` as it stands part way (no child made): `items` in all, the child's next
+    and the first taken here, and the seconds an item takes the child and using a result here
+    takes (each known from ten)."""
+    shared = forked.Shared.__new__(forked.Shared)
+    shared._items, shared._bounds = list(range(items)), [child_next, first_ours]
+    shared._child_seconds, shared._child_items = child * 10, 10
+    shared._own_seconds, shared._own_items = 0.0, 0
+    shared._using_seconds, shared._used = using * 10, 10
+    return shared
+
+
+def test_this_process_takes_items_only_while_that_ends_the_whole_sooner():
+    # Nothing known of the child yet: working beats waiting.
+    fresh = _sharing(50, 0, 50, 0, 0)
+    fresh._child_items = 0
+    assert fresh._worth_taking(0)
+    # Light use of results (gathering what checked records refer to): take a share...
+    assert _sharing(50, 12, 40, child=0.06, using=0.005)._worth_taking(12)
+    # ...but not the last few, which the child ends sooner than this process could.
+    assert not _sharing(50, 46, 48, child=0.06, using=0.005)._worth_taking(40)
+    # Heavy use (writing each chunk's rows): this process is the one to wait for; it takes none.
+    assert not _sharing(50, 12, 50, child=0.06, using=0.07)._worth_taking(11)
+    # Unless the child is far slower still.
+    assert _sharing(50, 12, 50, child=0.2, using=0.07)._worth_taking(11)
+
+
 def test_rows_prepared_by_a_child_are_stored_the_same(databases, monkeypatch, shared_with_a_child):
     first, second = _lines(100, seed=6), _lines(60, seed=6)
     # The second batch changes some of the first and adds meetings linked to earlier ones.
