@@ -1,5 +1,6 @@
 """Schema migrations: from the first schema to the latest with every record intact."""
 
+import sqlite3
 import subprocess
 
 import pytest
@@ -142,3 +143,23 @@ def test_other_commands_refuse_an_old_schema_too(empty_database_url, monkeypatch
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     result = CliRunner().invoke(main, command)
     assert result.exit_code == 1 and "meetings migrate" in result.output
+
+
+@pytest.mark.sqlite_only
+def test_a_new_sqlite_database_gets_16_kib_pages_and_an_older_one_keeps_its_own(tmp_path):
+    older = tmp_path / "older.db"
+    made = sqlite3.connect(older)  # as SQLite's defaults make it
+    made.execute("PRAGMA page_size = 4096")
+    made.execute("PRAGMA journal_mode = wal")
+    made.close()
+    for path, size in ((tmp_path / "new.db", 16_384), (older, 4096)):
+        db.bind(f"sqlite:///{path}")
+        with db.db.connection_context():
+            migrate()
+        connection = sqlite3.connect(path)
+        try:
+            assert connection.execute("PRAGMA page_size").fetchone() == (size,)
+            assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        finally:
+            connection.close()
