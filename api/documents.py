@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 
+import orjson
 from peewee import PostgresqlDatabase
 
 from schemas.fields import lookup_country
@@ -221,8 +222,16 @@ def sorts_like_python() -> bool:
     return not isinstance(db.obj, PostgresqlDatabase)
 
 
-# A document as stored and sent.
-encode = compact_json
+def encode(document: dict) -> str | bytes:
+    """A document as stored and sent. On SQLite, its UTF-8 bytes: the database keeps them as
+    they are, and reads hand them back as they are sent, with no text to convert either way.
+    On PostgreSQL, its text (the column is `text` there)."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        return compact_json(document)
+    try:
+        return orjson.dumps(document)
+    except orjson.JSONEncodeError:
+        return compact_json(document).encode()
 
 
 def refresh(ids) -> None:
@@ -241,6 +250,7 @@ def refresh(ids) -> None:
             cursor.executemany(sql, values)
 
 
-def stored(ids: list[str]) -> dict[str, str]:
-    """The stored JSON text of these meetings' documents."""
+def stored(ids: list[str]) -> dict[str, str | bytes]:
+    """These meetings' documents as stored: JSON text, or on SQLite its UTF-8 bytes (text where
+    an earlier version wrote it)."""
     return dict(_rows('SELECT "id", "document" FROM "meeting" WHERE "id" IN ({ids})', ids))
