@@ -248,13 +248,43 @@ def _indexes_built_after(size: int):
         db.execute_sql(sql)
 
 
+# The trigger that adds a new party row's pairs (migration 0007).
+PAIRS_TRIGGER = "party_pair_insert"
+
+
+@contextmanager
+def _party_pairs_written_here():
+    """On SQLite, the trigger that adds a new party row's pairs is off for the import's
+    transaction, and the import writes the pairs with its other rows; yields whether it is to.
+
+    For each party row, the trigger looks up the meeting and its other parties again, which
+    costs three times what the row does. No one else can write a party row meanwhile: the
+    import's transaction holds SQLite's one write lock, and other connections see the trigger
+    as it was until the import commits with it back. If the import fails, its rollback
+    restores the trigger with everything else."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        yield False
+        return
+    found = db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", [PAIRS_TRIGGER]
+    ).fetchone()
+    if found is None:
+        yield False
+        return
+    db.execute_sql(f'DROP TRIGGER "{PAIRS_TRIGGER}"')
+    yield True
+    db.execute_sql(found[0])
+
+
 def import_records(records: list[dict], name: str, progress=None) -> Counter:
     """All or nothing: every record in one transaction."""
     references = records.references if isinstance(records, Records) else None
     try:
         with collector_paused(), _large_page_cache(), _foreign_keys_checked_here(), db.atomic():
-            with _indexes_built_after(len(records)):
-                outcome = save_meetings(records, progress=progress, references=references)
+            with _indexes_built_after(len(records)), _party_pairs_written_here() as pairs:
+                outcome = save_meetings(
+                    records, progress=progress, references=references, party_pairs=pairs
+                )
     except Conflict as exc:
         raise ImportError_(f"{name}: meeting {exc.meeting_id!r}: {exc.field}: {exc}") from None
     return Counter(outcome.values())

@@ -31,6 +31,7 @@ from .models import (
     MeetingTopic,
     Participant,
     Party,
+    PartyPair,
     Person,
     Relation,
     Source,
@@ -127,10 +128,11 @@ def _topics(meeting: dict) -> list[str]:
     return sorted(set(meeting["topics"]) | {t for p in points for t in p["topics"]})
 
 
-def _digest(data: dict) -> str:
+def _digest(data: dict, topics: list[str] | None = None) -> str:
     """SHA-256 of the record as given, as JSON with its keys sorted. The same record given with
-    or without its points' topics repeated is the same record."""
-    digested = {**data, "topics": _topics(data)}
+    or without its points' topics repeated is the same record. (`topics` are its `_topics`,
+    where the caller has them.)"""
+    digested = {**data, "topics": _topics(data) if topics is None else topics}
     try:
         text = orjson.dumps(digested, option=orjson.OPT_SORT_KEYS, default=str)
     except orjson.JSONEncodeError:  # what orjson refuses (an integer over 64 bits) is hashed
@@ -367,17 +369,25 @@ CHILD_COLUMNS = {
     Discussed: ("meeting", "position", "text", "topics", "quote"),
     MeetingTopic: ("meeting", "topic", "date_first"),
     MeetingSource: ("meeting", "source", "position"),
+    PartyPair: ("country", "other", "date_first", "meeting"),
 }
 
 
-def _children(meeting: dict, first_day) -> dict:
+def _children(meeting: dict, first_day, topics: list[str], pairs: bool = False) -> dict:
     """A meeting's rows in each child table, as values in `CHILD_COLUMNS` order, one row after
     another, ready for the driver (`first_day` is the meeting's first day as the driver takes
-    it). The filter tables keep that day: lists walk them in date order."""
+    it, `topics` its `_topics`). The filter tables keep that day: lists walk them in date
+    order. With `pairs`, its party pairs too, as the database's trigger would write them (each
+    ordered pair of two parties)."""
     mid, day = meeting["id"], first_day
-    party = []
+    party, party_pairs = [], []
     for i, country in enumerate(meeting["parties"], 1):
         party += (mid, country, i, day)
+    if pairs:
+        for country in meeting["parties"]:
+            for other in meeting["parties"]:
+                if other != country:
+                    party_pairs += (country, other, day, mid)
     participants = []
     for i, p in enumerate(meeting["participants"], 1):
         participants += (mid, i, day, p["person"], p["country"], p["title"], p["side"])
@@ -388,9 +398,9 @@ def _children(meeting: dict, first_day) -> dict:
     discussed = []
     for i, p in enumerate(meeting["discussed"], 1):
         discussed += (mid, i, p["text"], topic_list(p["topics"]), p["quote"])
-    topics = []
-    for topic in _topics(meeting):
-        topics += (mid, topic, day)
+    topic_rows = []
+    for topic in topics:
+        topic_rows += (mid, topic, day)
     sources = []
     for i, source in enumerate(meeting["sources"], 1):
         sources += (mid, source, i)
@@ -399,8 +409,9 @@ def _children(meeting: dict, first_day) -> dict:
         Participant: participants,
         AgreedPoint: points,
         Discussed: discussed,
-        MeetingTopic: topics,
+        MeetingTopic: topic_rows,
         MeetingSource: sources,
+        PartyPair: party_pairs,
     }
 
 
@@ -420,7 +431,7 @@ def _links_to(meetings: list[dict]) -> defaultdict:
     return links
 
 
-def _new_document(row: dict, meeting: dict, names, sources, links_to) -> str:
+def _new_document(row: dict, meeting: dict, topics, names, sources, links_to) -> str | bytes:
     """The document of a meeting about to be stored new as `row`, made from its record: the
     text `documents.render` would read back, without reading it back. It can be linked from
     no stored meeting but those saved with it, whose links `links_to` holds."""
@@ -443,7 +454,7 @@ def _new_document(row: dict, meeting: dict, names, sources, links_to) -> str:
         discussed=[
             (i, p["text"], p["topics"], p["quote"]) for i, p in enumerate(meeting["discussed"], 1)
         ],
-        topics=_topics(meeting),
+        topics=topics,
         sources=[sources[s] for s in meeting["sources"]],
         related=related,
     )
@@ -475,10 +486,15 @@ WRITE_CHUNK = 1000
 
 
 def save_meetings(
-    meetings: list[dict], progress=None, references: References | None = None
+    meetings: list[dict],
+    progress=None,
+    references: References | None = None,
+    party_pairs: bool = False,
 ) -> dict[str, str]:
     """Store validated meetings (MeetingIn output); returns created/updated/unchanged per id.
-    `references` is what they refer to, when the caller gathered it already.
+    `references` is what they refer to, when the caller gathered it already. With
+    `party_pairs`, the meetings' party pairs are written here, with their other rows: for a
+    caller that has switched off the trigger that writes them.
 
     What each meeting comes to is settled for the whole batch first; then rows are prepared a
     thousand meetings at a time and written a table at a time, so a bulk import costs a few
@@ -556,27 +572,34 @@ def save_meetings(
         for meeting in chunk:
             if outcome[meeting["id"]] == "unchanged":
                 continue
+            topics = _topics(meeting)
             if outcome[meeting["id"]] == "created":
                 row = {
                     "id": meeting["id"],
                     "created_at": now,
                     "updated_at": now,
                     "revision": 1,
-                    "content_hash": _digest(meeting),
+                    "content_hash": _digest(meeting, topics),
                     **_row(meeting, names),
                 }
                 if made_here:
-                    row["document"] = _new_document(row, meeting, names, sources, links_to)
+                    row["document"] = _new_document(row, meeting, topics, names, sources, links_to)
                 rows[Meeting].append(row)
-            first_day = meeting["date"].first_day
-            for model, values in _children(meeting, day(first_day)).items():
+            first_day = day(meeting["date"].first_day)
+            for model, values in _children(meeting, first_day, topics, party_pairs).items():
                 children[model] += values
         # SQLite's search index numbers meetings by their first day (migration 0006), and FTS5
         # writes out the words it has gathered whenever a number comes lower than the last:
         # in the batch's order that is nearly every meeting, in day order once a chunk.
         rows[Meeting].sort(key=itemgetter("date_first"))
+        # Pairs go in in key order: each lands near the last in the table's one b-tree.
+        pairs = children[PartyPair]
+        in_order = sorted(tuple(pairs[i : i + 4]) for i in range(0, len(pairs), 4))
+        children[PartyPair] = [value for row in in_order for value in row]
         tables = [(Meeting, *flat_values(Meeting, rows[Meeting]))] if rows[Meeting] else []
-        return tables + [(m, CHILD_COLUMNS[m], children[m]) for m in CHILDREN if children[m]]
+        return tables + [
+            (m, CHILD_COLUMNS[m], children[m]) for m in (*CHILDREN, PartyPair) if children[m]
+        ]
 
     # With many meetings, a forked child prepares chunks while this process writes them (and
     # prepares some itself when the child falls behind).

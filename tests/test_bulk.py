@@ -1,6 +1,7 @@
 """`meetings import` / `meetings export`, and the CSV, NDJSON and iCalendar feeds."""
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -360,6 +361,62 @@ def test_rows_prepared_by_a_child_are_stored_the_same(databases, monkeypatch, sh
     assert shared_with_a_child
 
 
+def _pairs(url: str) -> tuple[set, set]:
+    """The stored party pairs, and those the stored parties make: each ordered pair of two
+    parties of a meeting, with the meeting's first day."""
+    db.bind(url)
+    with db.db.connection_context():
+        stored = db.db.execute_sql(
+            'SELECT "country", "other", "date_first", "meeting_id" FROM "party_pair"'
+        ).fetchall()
+        made = db.db.execute_sql(
+            'SELECT a."country", b."country", m."date_first", m."id" FROM "party" a '
+            'JOIN "party" b ON b."meeting_id" = a."meeting_id" AND b."country" <> a."country" '
+            'JOIN "meeting" m ON m."id" = a."meeting_id"'
+        ).fetchall()
+    return set(stored), set(made)
+
+
+def test_an_import_writes_every_party_pair_and_other_writes_still_get_theirs(
+    env, shared_with_a_child
+):
+    url = env["DATABASE_URL"]
+    assert run("migrate").exit_code == 0
+    first = _lines(60, seed=5)
+    # Imported again: some with another party, some on another day, some as they were.
+    again = [json.loads(line) for line in first[10:40]]
+    for meeting in again[::3]:
+        meeting["parties"] = [*[c for c in meeting["parties"] if c != "FR"], "FR"]
+    for meeting in again[1::3]:
+        meeting["date"], meeting["date_precision"] = "2001-02-03", "day"
+    outcomes = [_import(url, batch) for batch in (first, [json.dumps(m) for m in again])]
+    assert outcomes == [Counter(created=60), Counter(updated=20, unchanged=10)]
+    stored, made = _pairs(url)
+    assert stored == made
+    assert {(mid, day) for _, _, day, mid in stored} >= {
+        (m["id"], "2001-02-03" if env["DATABASE_URL"].startswith("sqlite") else dt.date(2001, 2, 3))
+        for m in again[1::3]
+    }
+    assert {(mid, "FR") for country, _, _, mid in stored if country == "FR"} == {
+        (m["id"], "FR")
+        for m in again[::3] + [json.loads(line) for line in first]
+        if "FR" in m["parties"]
+    }
+    # A write that is not an import: the database's trigger writes its pairs.
+    record = json.loads(_lines(1, seed=7)[0])
+    record["id"], record["parties"] = "written-by-hand", ["JP", "KR", *record["parties"]]
+    record["parties"] = list(dict.fromkeys(record["parties"]))
+    db.bind(url)
+    with db.db.connection_context():
+        checked = bulk.load_file(json.dumps(record), "file")
+        with db.db.atomic():
+            outcome = store.save_meetings(checked, references=checked.references)
+    assert outcome == {"written-by-hand": "created"}
+    stored, made = _pairs(url)
+    assert stored == made
+    assert ("JP", "KR") in {(a, b) for a, b, _, mid in stored if mid == "written-by-hand"}
+
+
 def test_a_failure_in_the_child_is_raised_here_and_nothing_is_stored(
     env, monkeypatch, shared_with_a_child
 ):
@@ -367,10 +424,10 @@ def test_a_failure_in_the_child_is_raised_here_and_nothing_is_stored(
     before = count(env)
     digest = store._digest
 
-    def failing(meeting):
+    def failing(meeting, *topics):
         if meeting["id"] == "synthetic-0000003":
             raise RuntimeError("cannot digest this one")
-        return digest(meeting)
+        return digest(meeting, *topics)
 
     monkeypatch.setattr(store, "_digest", failing)
     with pytest.raises(RuntimeError, match="cannot digest this one"):
@@ -391,6 +448,40 @@ def test_documents_made_on_import_are_those_read_back(env):
     assert len(ids) > 300
     assert {i: documents.encode(rendered[i]) for i in ids} == stored
     assert any(r["relation"] == "follow_up" for d in rendered.values() for r in d["related"])
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_keeps_documents_as_bytes_and_serves_older_text_ones_the_same(client, database_url):
+    path = database_url.removeprefix("sqlite:///")
+
+    def kinds() -> dict:
+        with sqlite3.connect(path) as connection:
+            return dict(
+                connection.execute('SELECT typeof("document"), count(*) FROM "meeting" GROUP BY 1')
+            )
+
+    def answers() -> list:
+        got = [client.get(f"/v1/meetings/{mid}") for mid in ids]
+        got += [client.get("/v1/meetings?limit=100"), client.get("/v1/meetings?limit=100&q=summit")]
+        return [(r.status_code, r.headers.get("ETag"), r.data) for r in got]
+
+    stored = kinds()
+    assert list(stored) == ["blob"]  # the seeds, written as every write writes documents
+    with sqlite3.connect(path) as connection:
+        ids = [mid for (mid,) in connection.execute('SELECT "id" FROM "meeting" LIMIT 3')]
+    before = answers()
+    # Documents stored as text, as the versions before kept them: read the same.
+    with sqlite3.connect(path) as connection:
+        connection.execute('UPDATE "meeting" SET "document" = CAST("document" AS TEXT)')
+    assert kinds() == {"text": stored["blob"]}
+    assert answers() == before
+    assert all(status == 200 for status, _, _ in before)
+    # A document written again is written as bytes.
+    db.bind(database_url)
+    with db.db.connection_context():
+        documents.refresh(ids[:1])
+    assert kinds() == {"blob": 1, "text": stored["blob"] - 1}
+    assert answers() == before
 
 
 # --- The same data over HTTP -----------------------------------------------------------------
@@ -475,12 +566,13 @@ def test_records_hashed_by_the_first_digest_load_again_unchanged(env, monkeypatc
 
 
 def _sqlite_state(url: str) -> tuple:
-    """The database's index definitions, whether it enforces foreign keys on a new connection,
-    and what `PRAGMA foreign_key_check` finds wrong."""
+    """The database's index and trigger definitions, and what `PRAGMA foreign_key_check` finds
+    wrong."""
     connection = sqlite3.connect(url.removeprefix("sqlite:///"))
     try:
         indexes = connection.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            "ORDER BY type, name"
         ).fetchall()
         dangling = connection.execute("PRAGMA foreign_key_check").fetchall()
     finally:
@@ -513,7 +605,13 @@ def test_a_large_import_builds_its_plain_indexes_after_its_rows(env):
     assert '"party_country_date_first_meeting_id"' in " ".join(dropped)
     assert not any("meeting_id_position" in s or "party_meeting_id_country" in s for s in dropped)
     assert not any('"meeting_date_first_id"' in s or '"meeting_type"' in s for s in dropped)
-    assert _sqlite_state(url) == (indexes, [])  # every index back as it was; no dangling key
+    # The trigger that writes party pairs is off while the import writes them itself.
+    assert [s.split(" ON ")[0] for s in statements if "TRIGGER" in s] == [
+        'DROP TRIGGER "party_pair_insert"',
+        "CREATE TRIGGER party_pair_insert AFTER INSERT",
+    ]
+    # Every index and trigger back as it was; no dangling key.
+    assert _sqlite_state(url) == (indexes, [])
     assert enforced == 1  # foreign keys are enforced again on this connection
     # Each is used as before: a list by country still walks its index.
     db.bind(url)
