@@ -2,9 +2,11 @@
 
 import flask_smorest
 from marshmallow import Schema
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.multidictproxy import MultiDictProxy
 
+from . import jsontext
 from .memo import Memo
 
 
@@ -17,6 +19,14 @@ class QueryParser(FlaskParser):
         super().__init__()
         self._repeatable: dict = {}
         self._parsed = Memo(1024)
+
+    def _raw_load_json(self, req):
+        """A JSON body as webargs reads it, refused as invalid where it holds a lone surrogate
+        (see `api.jsontext`)."""
+        if not is_json_request(req):
+            return core.missing
+        data = req.get_data(cache=True)
+        return jsontext.without_lone_surrogates(core.parse_json(data), data)
 
     def parse(self, argmap, req=None, *, location=None, validate=None, **kwargs):
         """Query arguments, validated once per query string and schema: what a query string

@@ -16,7 +16,7 @@ from schemas.fastload import FastLoader
 from schemas.fields import PartialDate
 from schemas.meeting import MeetingIn
 
-from . import forked
+from . import forked, jsontext
 from .db import db
 from .models import Change, Meeting, Relation
 from .records import portable_documents, stored_documents
@@ -81,13 +81,13 @@ def _entries(text: str, name: str) -> tuple[list[tuple[str, object]], bool]:
 
 
 def _parsed(text: str):
-    """JSON text parsed by orjson, or by the standard library where orjson refuses (NaN, an
-    integer over 64 bits, a lone surrogate escape): the same values either way, and the
-    standard library's words for what is wrong."""
+    """JSON text parsed by orjson, or where orjson refuses (NaN, an integer over 64 bits, a lone
+    surrogate escape) as the API reads it (`jsontext.loads`): the same values either way, and
+    the standard library's words for what is wrong."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        return jsontext.loads(text)
 
 
 def _checked(entries, name: str, lines: bool) -> tuple[list, str | None]:

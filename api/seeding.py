@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 
 from schemas.seedfile import SeedFile
 
+from . import jsontext
 from .db import db
 from .store import Conflict, save_meetings
 
@@ -73,8 +74,10 @@ def read_seed_file(path: Path) -> dict:
 def parse_seed(text: str, path: Path | str) -> dict:
     """A seed file's text, validated, with every meeting backed by the file's source."""
     try:
-        raw = yaml.load(text, Loader=_Loader)
+        raw = jsontext.without_lone_surrogates(yaml.load(text, Loader=_Loader), text)
     except yaml.YAMLError as exc:
+        raise SeedError(path, [f"cannot be read: {exc}"]) from None
+    except ValueError as exc:  # a lone surrogate escape
         raise SeedError(path, [f"cannot be read: {exc}"]) from None
     if not isinstance(raw, dict):
         raise SeedError(path, ["expected a mapping with source, people and meetings"])

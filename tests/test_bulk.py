@@ -138,6 +138,34 @@ def test_import_rejects_unknown_fields_and_bad_json(tmp_path, env):
     assert result.exit_code == 1 and "line 1" in result.output
 
 
+def test_import_refuses_a_lone_surrogate_escape_and_takes_a_pair(tmp_path, env):
+    path = tmp_path / "odd.ndjson"
+    records = [json.loads(line) for line in _lines(3, seed=4)]
+    records[1]["summary"] = "Half a pair: \ud800."
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")  # the half escaped
+    result = run("import", path)
+    assert result.exit_code == 1
+    assert "line 2: not valid JSON: lone surrogate \\ud800" in result.output
+    path.write_text(json.dumps(records))  # a JSON array
+    result = run("import", path)
+    assert result.exit_code == 1 and "lone surrogate \\ud800" in result.output
+    assert count(env) == 0
+    records[1]["summary"] = "A pair: \U0001f600."
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    result = run("import", path)
+    assert result.exit_code == 0, result.output
+    db.bind(env["DATABASE_URL"])
+    with db.db.connection_context():
+        assert Meeting.get_by_id(records[1]["id"]).summary == "A pair: \U0001f600."
+    # A seed file's YAML has the same escapes.
+    seed = tmp_path / "odd.yaml"
+    text = default_seed_files()[0].read_text(encoding="utf-8")
+    seed.write_text(text.replace('    title: "', '    title: "\\ud800', 1), encoding="utf-8")
+    result = run("import", seed)
+    assert result.exit_code == 1
+    assert "cannot be read: lone surrogate \\ud800" in result.output
+
+
 def _progress(fd, deadline) -> int:
     """Read the progress bar from the terminal until it passes a third, or time runs out."""
     seen = b""

@@ -13,7 +13,7 @@ import pytest
 from conftest import assert_problem, new_meeting
 
 import api.store
-from api import db
+from api import db, jsontext
 from api.auth import create_key, revoke_key
 
 MEETINGS = "/v1/meetings"
@@ -496,6 +496,52 @@ def test_body_that_is_not_json_is_a_400_problem(client, auth):
     problem = assert_problem(response, 400)
     assert problem["detail"] == "The request body is not valid JSON."
     assert_nothing_new(client, before)
+
+
+def test_a_lone_surrogate_escape_makes_a_body_invalid_json_and_a_pair_is_one_character(
+    client, auth
+):
+    """`"\\ud800"` is half of a pair standing for one character, with no other half: no text
+    can hold it, so the body is not valid JSON (400, or 422 for a merge patch) and nothing is
+    stored. A whole pair is the character it stands for."""
+    before = snapshot(client)
+    tag = etag_of(client, PHONE_CALL)
+    lone = json.dumps(new_meeting(summary="Half a pair: \ud800."))  # escaped, as JSON allows
+    headers = {**auth, "Content-Type": "application/json"}
+    problem = assert_problem(client.post(MEETINGS, data=lone, headers=headers), 400)
+    assert problem["detail"] == "The request body is not valid JSON."
+    response = client.put(item(PHONE_CALL), data=lone, headers={**headers, "If-Match": tag})
+    assert_problem(response, 400)
+    response = client.patch(
+        item(PHONE_CALL),
+        data='{"summary": "Half a pair: \\udc00."}',
+        headers={**auth, "Content-Type": MERGE_PATCH, "If-Match": tag},
+    )
+    assert_field_problem(response, 422, "body")
+    assert_nothing_new(client, before)
+    assert etag_of(client, PHONE_CALL) == tag
+    whole = json.dumps(new_meeting(summary="A pair: \U0001f600."))
+    assert "\\ud83d\\ude00" in whole
+    response = client.post(MEETINGS, data=whole, headers=headers)
+    assert response.status_code == 201
+    assert client.get(item(DERIVED_ID)).get_json()["summary"] == "A pair: \U0001f600."
+
+
+@pytest.mark.parametrize(
+    "text, lone",
+    [
+        ('{"a": "x\\ud800y"}', "\\ud800"),
+        ('["\\ud83d\\ude00", "\\udc00"]', "\\udc00"),  # after a whole pair
+        ('["\\ud800\\ud800\\udc00"]', "\\ud800"),  # a first half, then a whole pair
+        ('{"\\uDBFF": 1}', "\\uDBFF"),  # in a key
+    ],
+)
+def test_a_lone_surrogate_is_named_where_it_stands(text, lone):
+    with pytest.raises(json.JSONDecodeError) as caught:
+        jsontext.loads(text)
+    assert caught.value.msg.startswith(f"lone surrogate {lone}:")
+    assert caught.value.pos == text.index(lone)
+    assert jsontext.loads('["\\ud83d\\ude00"]') == ["\U0001f600"]
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
