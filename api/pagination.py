@@ -2,7 +2,6 @@
 
 import base64
 import binascii
-import json
 from urllib.parse import urlencode
 
 import orjson
@@ -10,7 +9,7 @@ from flask import request
 from flask_smorest import abort
 from werkzeug.wrappers import Request
 
-from . import counts
+from . import counts, jsontext
 from .memo import Memo
 
 
@@ -20,7 +19,7 @@ def _encode(state: dict) -> str:
 
 def _decode(cursor: str, sort: str, width: int) -> dict:
     try:
-        state = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        state = jsontext.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         valid = (
             isinstance(state, dict)
             and state.get("d") in ("next", "prev")

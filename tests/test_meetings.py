@@ -665,7 +665,10 @@ def test_search_pages_keep_date_then_id_order_within_a_day(client, auth):
     assert up_to == [i for i in newest_first if ids[i] <= "2031-05-04"]
 
 
-@pytest.mark.parametrize("key", [["not-a-day", "x"], [20240906, "x"], ["2024-09-06", 7]])
+@pytest.mark.parametrize(
+    "key",
+    [["not-a-day", "x"], [20240906, "x"], ["2024-09-06", 7], ["2024-09-06", "x\ud800"]],
+)
 def test_a_cursor_whose_keys_are_not_a_day_and_an_id_is_a_422(client, key):
     state = {"d": "next", "s": "-date", "k": key}
     cursor = base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
