@@ -43,9 +43,9 @@ class Shared:
     uses every result (the caller's work between two of them), so it takes an item only when
     that makes the whole end sooner: when, with that item worked out and every result still
     to come used, it would be done before the child had worked out the rest. A light user
-    (checking records, gathering what they refer to) then takes a share of the items; a heavy
-    one (writing rows) takes none once it knows its pace, and the child works for it. Use it
-    as a context manager: leaving it stops the child."""
+    (checking records, gathering what they refer to) then takes a large share of the items; a
+    heavy one (writing rows) takes a few, only while the child falls behind it. Use it as a
+    context manager: leaving it stops the child."""
 
     def __init__(self, fn, items: list, codec=None):
         self._fn, self._items, self._ours = fn, items, {}
