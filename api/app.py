@@ -21,10 +21,10 @@ class Api(ProblemErrors, flask_smorest.Api):
 
 class JSONProvider(DefaultJSONProvider):
     """Flask's JSON, reading a body (a merge patch) as the other writes read theirs: a lone
-    surrogate makes it invalid (see `api.jsontext`)."""
+    surrogate or a NUL character makes it invalid (see `api.jsontext`)."""
 
     def loads(self, s, **kwargs):
-        return jsontext.without_lone_surrogates(super().loads(s, **kwargs), s)
+        return jsontext.checked(super().loads(s, **kwargs), s)
 
 
 class App(Flask):

@@ -22,11 +22,11 @@ class QueryParser(FlaskParser):
 
     def _raw_load_json(self, req):
         """A JSON body as webargs reads it, refused as invalid where it holds a lone surrogate
-        (see `api.jsontext`)."""
+        or a NUL character (see `api.jsontext`)."""
         if not is_json_request(req):
             return core.missing
         data = req.get_data(cache=True)
-        return jsontext.without_lone_surrogates(core.parse_json(data), data)
+        return jsontext.checked(core.parse_json(data), data)
 
     def parse(self, argmap, req=None, *, location=None, validate=None, **kwargs):
         """Query arguments, validated once per query string and schema: what a query string

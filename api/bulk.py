@@ -83,11 +83,13 @@ def _entries(text: str, name: str) -> tuple[list[tuple[str, object]], bool]:
 def _parsed(text: str):
     """JSON text parsed by orjson, or where orjson refuses (NaN, an integer over 64 bits, a lone
     surrogate escape) as the API reads it (`jsontext.loads`): the same values either way, and
-    the standard library's words for what is wrong."""
+    the standard library's words for what is wrong. Either way a NUL character is refused, as
+    the API refuses it; only a text with its escape is looked through for one."""
     try:
-        return orjson.loads(text)
+        value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return jsontext.loads(text)
+    return jsontext.checked(value, text) if "\\u0000" in text else value
 
 
 def _checked(entries, name: str, lines: bool) -> tuple[list, str | None]:

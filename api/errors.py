@@ -58,7 +58,9 @@ def _detail(error: HTTPException, data: dict, errors: dict) -> str:
         limit = current_app.config["MAX_CONTENT_LENGTH"]
         return f"The request body is larger than the {limit} bytes this API accepts."
     if error.code == 400 and request.is_json:
-        return "The request body is not valid JSON."
+        # webargs keeps the parser's error, which says what is wrong and where.
+        reason = getattr(error, "exc", None)
+        return "The request body is not valid JSON" + (f": {reason}." if reason else ".")
     return error.description or http.HTTPStatus(error.code).description
 
 

@@ -1,10 +1,15 @@
-"""JSON text read in: the values the standard library reads, less a lone surrogate.
+"""JSON text read in: the values the standard library reads, less two it lets through that no
+database text can hold.
 
-JSON lets a string hold an escape such as `"\\ud800"`, half of a pair that stands for one
-character above U+FFFF, with its other half missing. Python reads it into a string it can
-never write as UTF-8, so a record holding one could be neither hashed nor stored. Every JSON
-text the API and `meetings import` read goes through here, and such a text is refused as
-invalid JSON, naming the escape and where it is.
+- A lone surrogate: JSON lets a string hold an escape such as `"\\ud800"`, half of a pair that
+  stands for one character above U+FFFF, with its other half missing. Python reads it into a
+  string it can never write as UTF-8, so a record holding one could be neither hashed nor
+  stored.
+- A NUL character (`"\\u0000"`): PostgreSQL's text cannot hold it, and the same record must
+  store alike on both databases.
+
+Every JSON text the API and `meetings import` read goes through here (a seed file's YAML, with
+the same escapes, too), and such a text is refused as invalid, naming what and where.
 """
 
 import json
@@ -13,32 +18,57 @@ from json import JSONDecodeError
 
 # A \uXXXX escape of a surrogate: group 1 is 8 to b for a pair's first half, c to f its second.
 _SURROGATE = re.compile(r"\\u[dD]([89a-fA-F])[0-9a-fA-F]{2}")
+# How JSON (and YAML) write a NUL character.
+_NUL = re.compile(r"\\u0000|\\x00|\\0")
 
 
 def loads(text: str | bytes):
     """The value of a JSON text, as `json.loads` reads it; a JSONDecodeError where the text is
-    invalid or holds a lone surrogate."""
-    return without_lone_surrogates(json.loads(text), text)
+    invalid or holds a lone surrogate or a NUL character."""
+    return checked(json.loads(text), text)
 
 
-def without_lone_surrogates(value, text: str | bytes):
-    """`value`, read from `text` (JSON, or YAML with the same escapes), if no string in it
-    holds a lone surrogate; else a JSONDecodeError naming the first lone surrogate escape of
-    `text`."""
+def checked(value, text: str | bytes):
+    """`value`, read from `text`, if every string in it can be stored as text; else a
+    JSONDecodeError naming the first lone surrogate or NUL character of `text`."""
+    dumped = json.dumps(value, ensure_ascii=False, default=str)
     try:
-        json.dumps(value, ensure_ascii=False, default=str).encode()
+        dumped.encode()
     except UnicodeEncodeError:
-        pass
-    else:
-        return value
-    doc = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    found = next((m for m in _SURROGATE.finditer(doc) if _lone(doc, m)), None)
-    raise JSONDecodeError(
-        f"lone surrogate{f' {found.group()}' if found else ''}: half of a character pair, "
-        "which no text can hold",
-        doc,
-        found.start() if found else 0,
-    )
+        doc = _doc(text)
+        found = next((m for m in _SURROGATE.finditer(doc) if _lone(doc, m)), None)
+        raise JSONDecodeError(
+            f"lone surrogate{f' {found.group()}' if found else ''}: half of a character pair, "
+            "which no text can hold",
+            doc,
+            found.start() if found else 0,
+        ) from None
+    if "\\u0000" in dumped and any("\x00" in s for s in _strings(value)):
+        doc = _doc(text)
+        found = _NUL.search(doc)
+        raise JSONDecodeError(
+            f"NUL character{f' {found.group()}' if found else ''}: no database text can hold it",
+            doc,
+            found.start() if found else 0,
+        )
+    return value
+
+
+def _doc(text: str | bytes) -> str:
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+
+
+def _strings(value):
+    """Every string in a value read from JSON, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def _first_half(match) -> bool:

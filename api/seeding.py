@@ -74,10 +74,10 @@ def read_seed_file(path: Path) -> dict:
 def parse_seed(text: str, path: Path | str) -> dict:
     """A seed file's text, validated, with every meeting backed by the file's source."""
     try:
-        raw = jsontext.without_lone_surrogates(yaml.load(text, Loader=_Loader), text)
+        raw = jsontext.checked(yaml.load(text, Loader=_Loader), text)
     except yaml.YAMLError as exc:
         raise SeedError(path, [f"cannot be read: {exc}"]) from None
-    except ValueError as exc:  # a lone surrogate escape
+    except ValueError as exc:  # a lone surrogate or a NUL character (see api.jsontext)
         raise SeedError(path, [f"cannot be read: {exc}"]) from None
     if not isinstance(raw, dict):
         raise SeedError(path, ["expected a mapping with source, people and meetings"])

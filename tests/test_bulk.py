@@ -138,7 +138,7 @@ def test_import_rejects_unknown_fields_and_bad_json(tmp_path, env):
     assert result.exit_code == 1 and "line 1" in result.output
 
 
-def test_import_refuses_a_lone_surrogate_escape_and_takes_a_pair(tmp_path, env):
+def test_import_refuses_a_lone_surrogate_or_a_nul_and_takes_a_pair(tmp_path, env):
     path = tmp_path / "odd.ndjson"
     records = [json.loads(line) for line in _lines(3, seed=4)]
     records[1]["summary"] = "Half a pair: \ud800."
@@ -149,6 +149,12 @@ def test_import_refuses_a_lone_surrogate_escape_and_takes_a_pair(tmp_path, env):
     path.write_text(json.dumps(records))  # a JSON array
     result = run("import", path)
     assert result.exit_code == 1 and "lone surrogate \\ud800" in result.output
+    # A NUL character, which orjson reads without complaint: refused as the API refuses it.
+    records[1]["summary"] = "A NUL: \x00."
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    result = run("import", path)
+    assert result.exit_code == 1
+    assert "line 2: not valid JSON: NUL character \\u0000" in result.output
     assert count(env) == 0
     records[1]["summary"] = "A pair: \U0001f600."
     path.write_text("\n".join(json.dumps(r) for r in records) + "\n")

@@ -494,27 +494,37 @@ def test_body_that_is_not_json_is_a_400_problem(client, auth):
         MEETINGS, data='{"title": "unfinished', headers={**auth, "Content-Type": "application/json"}
     )
     problem = assert_problem(response, 400)
-    assert problem["detail"] == "The request body is not valid JSON."
+    # What the parser found, and where.
+    assert problem["detail"] == (
+        "The request body is not valid JSON: Unterminated string starting at: "
+        "line 1 column 11 (char 10)."
+    )
     assert_nothing_new(client, before)
 
 
-def test_a_lone_surrogate_escape_makes_a_body_invalid_json_and_a_pair_is_one_character(
-    client, auth
+@pytest.mark.parametrize(
+    "text, named",
+    [("Half a pair: \ud800.", "lone surrogate \\ud800"), ("A NUL: \x00.", "NUL character \\u0000")],
+)
+def test_a_lone_surrogate_or_a_nul_makes_a_body_invalid_and_a_pair_is_one_character(
+    client, auth, text, named
 ):
     """`"\\ud800"` is half of a pair standing for one character, with no other half: no text
-    can hold it, so the body is not valid JSON (400, or 422 for a merge patch) and nothing is
-    stored. A whole pair is the character it stands for."""
+    can hold it. PostgreSQL's text cannot hold `"\\u0000"`. Either makes a body invalid (400,
+    or 422 for a merge patch), on both databases, and nothing is stored. A whole pair is the
+    character it stands for."""
     before = snapshot(client)
     tag = etag_of(client, PHONE_CALL)
-    lone = json.dumps(new_meeting(summary="Half a pair: \ud800."))  # escaped, as JSON allows
+    body = json.dumps(new_meeting(summary=text))  # escaped, as JSON allows
     headers = {**auth, "Content-Type": "application/json"}
-    problem = assert_problem(client.post(MEETINGS, data=lone, headers=headers), 400)
-    assert problem["detail"] == "The request body is not valid JSON."
-    response = client.put(item(PHONE_CALL), data=lone, headers={**headers, "If-Match": tag})
+    problem = assert_problem(client.post(MEETINGS, data=body, headers=headers), 400)
+    assert problem["detail"].startswith(f"The request body is not valid JSON: {named}")
+    assert f"(char {body.index(named.split()[-1])})" in problem["detail"]
+    response = client.put(item(PHONE_CALL), data=body, headers={**headers, "If-Match": tag})
     assert_problem(response, 400)
     response = client.patch(
         item(PHONE_CALL),
-        data='{"summary": "Half a pair: \\udc00."}',
+        data=json.dumps({"summary": text}),
         headers={**auth, "Content-Type": MERGE_PATCH, "If-Match": tag},
     )
     assert_field_problem(response, 422, "body")
