@@ -4,12 +4,10 @@ Saving is idempotent: a record whose content is unchanged is left alone, so load
 data twice changes nothing; a changed one is replaced and its revision bumped.
 """
 
-import datetime as dt
 import hashlib
 import json
 import re
 import sqlite3
-import zoneinfo
 from collections import defaultdict
 from operator import itemgetter
 
@@ -17,7 +15,7 @@ import orjson
 from peewee import DateField, DateTimeField, PostgresqlDatabase, chunked
 from psycopg2.extras import execute_values
 
-from schemas.meeting import INVERSE_RELATIONS
+from schemas.meeting import INVERSE_RELATIONS, starts_at
 
 from . import documents, forked
 from .db import db
@@ -152,15 +150,6 @@ def _first_digest(data: dict) -> str:
 
 def _unchanged(data: dict, stored: str, digest: str) -> bool:
     return stored == digest or stored == _first_digest(data)
-
-
-def starts_at(date, start_time: str | None, timezone: str | None) -> dt.datetime | None:
-    """The UTC instant a meeting began, where its day, local time and zone are all known."""
-    if not (start_time and timezone and date.precision == "day"):
-        return None
-    hour, minute = map(int, start_time.split(":"))
-    local = dt.datetime.combine(date.first_day, dt.time(hour, minute), zoneinfo.ZoneInfo(timezone))
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _save_shown(model, records: list[dict], shown_by, batch: set[str]) -> set[str]:

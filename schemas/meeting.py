@@ -1,5 +1,6 @@
 """The meeting record: what clients and seed files send in, and what the API sends out."""
 
+import datetime as dt
 import zoneinfo
 from functools import cache
 
@@ -47,6 +48,16 @@ def _is_zone(name: str) -> bool:
     if name not in _zones():
         raise ValidationError(f"Unknown IANA time zone {name!r}.")
     return True
+
+
+def starts_at(date, start_time: str | None, timezone: str | None) -> dt.datetime | None:
+    """The UTC instant a meeting began, where its day, local time and zone are all known.
+    OverflowError where that instant falls outside the years 1 to 9999."""
+    if not (start_time and timezone and date.precision == "day"):
+        return None
+    hour, minute = map(int, start_time.split(":"))
+    local = dt.datetime.combine(date.first_day, dt.time(hour, minute), zoneinfo.ZoneInfo(timezone))
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _text(max_len: int, **kwargs):
@@ -246,6 +257,11 @@ class MeetingIn(_Strict):
                 fail("timezone", "A start time needs the IANA time zone of the place.")
             if date and date.precision != "day":
                 fail("start_time", "A start time needs a date of day precision.")
+            try:
+                if date:
+                    starts_at(date, data["start_time"], data.get("timezone"))
+            except OverflowError:
+                fail("start_time", "In this time zone it falls outside the years 1 to 9999 UTC.")
         if data.get("format") == "phone" and data.get("location"):
             fail("location", "A phone call has no location.")
         for kind in ("agreed_points", "discussed"):

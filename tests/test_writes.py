@@ -462,6 +462,10 @@ INVALID_BODIES = {
     "topics as a string": (new_meeting(topics="north-korea"), ["topics"]),
     "bad topic tag": (new_meeting(topics=["North Korea"]), ["topics"]),
     "start time without zone": (new_meeting(start_time="10:00"), ["timezone"]),
+    "start past year 9999 in UTC": (
+        new_meeting(date="9999-12-31", start_time="23:59", timezone="Etc/GMT+12"),
+        ["start_time"],
+    ),
     "inferred date without note": (new_meeting(date_basis="inferred"), ["date_note"]),
     "phone call with a location": (
         new_meeting(location={"city": "Tokyo", "country": "JP"}),
