@@ -4,10 +4,9 @@ import inspect
 
 import flask_smorest
 from flask import Flask
-from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access_log, auth, db, jsontext, ratelimit, security
+from . import access_log, auth, db, ratelimit, security
 from .config import load
 from .errors import ProblemErrors
 from .openapi import DESCRIPTION, RateLimited
@@ -19,14 +18,6 @@ class Api(ProblemErrors, flask_smorest.Api):
     """flask-smorest's Api, speaking problem+json."""
 
 
-class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON, reading a body (a merge patch) as the other writes read theirs: a lone
-    surrogate or a NUL character makes it invalid (see `api.jsontext`)."""
-
-    def loads(self, s, **kwargs):
-        return jsontext.checked(super().loads(s, **kwargs), s)
-
-
 class App(Flask):
     """Flask, asking once per function whether it is a coroutine function.
 
@@ -34,8 +25,6 @@ class App(Flask):
     (`ensure_sync`), through `inspect`: about a dozen times a request, for an answer that never
     changes. Methods are keyed by their function, since views bind them anew on each request.
     """
-
-    json_provider_class = JSONProvider
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

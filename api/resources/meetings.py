@@ -14,7 +14,7 @@ from schemas.common import MeetingArgs, MeetingList
 from schemas.meeting import Meeting as MeetingSchema
 from schemas.meeting import MeetingIn, MeetingWrite
 
-from .. import counts, formats
+from .. import counts, formats, jsontext
 from ..access_log import sent_as_stream
 from ..auth import SCHEME
 from ..blueprint import Blueprint
@@ -176,6 +176,17 @@ def _negotiate() -> str:
             + ".",
         )
     return best
+
+
+def _body_json():
+    """The value of a JSON body, read as the other writes read theirs (`api.jsontext`: a lone
+    surrogate or a NUL character makes it invalid), or None if it is not valid JSON."""
+    if not request.is_json:
+        return None
+    try:
+        return jsontext.loads(request.get_data(cache=True))
+    except ValueError:
+        return None
 
 
 def _saved(meeting_id: str, status: int, **headers):
@@ -362,7 +373,7 @@ class MeetingItem(MethodView):
         """
         meeting = current(meeting_id, lock=True)
         check_if_match(meeting)
-        patch = request.get_json(silent=True)
+        patch = _body_json()
         if not isinstance(patch, dict):
             abort(
                 422,
