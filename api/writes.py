@@ -9,6 +9,8 @@ from flask import Response, current_app, g, request
 from flask_smorest import abort
 from peewee import IntegrityError, OperationalError, PostgresqlDatabase
 
+from schemas.fields import could_be_id
+
 from .auth import authenticate
 from .db import db
 from .errors import not_found
@@ -33,6 +35,8 @@ def matches(header: str | None, tag: str, *, weak: bool = True) -> bool:
 
 def current(meeting_id: str, *, lock: bool = False) -> Meeting:
     """The stored meeting, or a 404 (never existed) or 410 (deleted) problem."""
+    if not could_be_id(meeting_id):
+        not_found("meeting", meeting_id)
     query = Meeting.select().where(Meeting.id == meeting_id)
     if lock and isinstance(db.obj, PostgresqlDatabase):
         # SQLite writers already hold the database lock (BEGIN IMMEDIATE); PostgreSQL locks the row.

@@ -16,6 +16,15 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 TOPIC_PATTERN = SLUG_PATTERN
 # Lists rather than validate.And, so that apispec documents both the length and the pattern.
 slug = [validate.Length(min=1, max=100), validate.Regexp(SLUG_PATTERN)]
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+def could_be_id(text: str) -> bool:
+    """Whether a record could have this id (every id is a slug): one that could not is looked
+    up nowhere, and a NUL character, say, never reaches the database."""
+    return len(text) <= 100 and _SLUG.fullmatch(text) is not None
+
+
 topic = [validate.Length(min=1, max=60), validate.Regexp(TOPIC_PATTERN)]
 
 # pycountry's ``common_name`` covers most short English names ("South Korea"); these few

@@ -2,6 +2,7 @@
 
 import logging
 
+import pytest
 from conftest import assert_problem
 
 from api.resources import meetings
@@ -45,3 +46,20 @@ def test_bad_limit_is_422_on_every_list(client):
     for path in ("/v1/meetings", "/v1/countries", "/v1/people", "/v1/sources", "/v1/topics"):
         assert_problem(client.get(f"{path}?limit=0"), 422, "limit")
         assert_problem(client.get(f"{path}?limit=101"), 422, "limit")
+
+
+@pytest.mark.parametrize("bad_id", ["%00", "a%00b", "Upper-Case", "x" * 101, "trailing%0A"])
+def test_an_id_no_record_could_have_is_a_404_on_both_databases(client, auth, bad_id):
+    """Every id is a slug; any other (a NUL character, which PostgreSQL's text cannot hold,
+    say) is looked up nowhere and answers as an unknown id does."""
+    for kind, one in (("meetings", "meeting"), ("people", "person"), ("sources", "source")):
+        body = assert_problem(client.get(f"/v1/{kind}/{bad_id}"), 404)
+        assert body["detail"].startswith(f"No {one} with id ")
+    headers = {**auth, "If-Match": '"x.1"', "Content-Type": "application/json"}
+    assert_problem(client.delete(f"/v1/meetings/{bad_id}", headers=headers), 404)
+    response = client.patch(
+        f"/v1/meetings/{bad_id}",
+        data="{}",
+        headers={**headers, "Content-Type": "application/merge-patch+json"},
+    )
+    assert_problem(response, 404)

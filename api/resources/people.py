@@ -3,7 +3,7 @@
 from flask.views import MethodView
 
 from schemas.common import PageArgs, envelope
-from schemas.fields import CountryCode
+from schemas.fields import CountryCode, could_be_id
 from schemas.person import Person as PersonSchema
 from schemas.person import PersonDetail
 
@@ -71,6 +71,8 @@ class PersonItem(MethodView):
 
         With every meeting they took part in, newest first, and their title at each.
         """
+        if not could_be_id(person_id):
+            not_found("person", person_id)
         person = Person.get_or_none(Person.id == person_id) or not_found("person", person_id)
         rows = (
             Participant.select(Participant, Meeting)

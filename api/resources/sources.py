@@ -3,6 +3,7 @@
 from flask.views import MethodView
 
 from schemas.common import PageArgs, envelope
+from schemas.fields import could_be_id
 from schemas.source import Source as SourceSchema
 from schemas.source import SourceDetail
 
@@ -65,6 +66,8 @@ class SourceItem(MethodView):
 
         With the meetings it backs, oldest first.
         """
+        if not could_be_id(source_id):
+            not_found("source", source_id)
         source = Source.get_or_none(Source.id == source_id) or not_found("source", source_id)
         meetings = [
             {"id": m.id, "title": m.title, "date": m.date, "date_precision": m.date_precision}
