@@ -155,9 +155,12 @@ def _compile_field(field: fields.Field) -> tuple[type | None, tuple, Callable]:
 
 def _test(validator) -> Callable:
     """A validator as a test that is true where it passes. marshmallow's own kinds are worked
-    out here, without the error they would build; any other validator is called, and raises
-    where it fails. (Where a value cannot be tested at all, both raise the same TypeError,
-    but for OneOf, which makes that a failure.)"""
+    out here, without the error they would build, and a validator with `compile_test()` says
+    how it is tested; any other validator is called, and raises where it fails. (Where a
+    value cannot be tested at all, both raise the same TypeError, but for OneOf, which makes
+    that a failure.)"""
+    if hasattr(validator, "compile_test"):  # a validator of the project's own
+        return validator.compile_test()
     kind = type(validator)
     if kind is validate.Length:
         if validator.equal is not None:

@@ -12,10 +12,26 @@ from marshmallow import ValidationError, fields, validate
 
 from .fastload import remembered
 
+
+class Whole(validate.Regexp):
+    """`validate.Regexp` over the whole value, as JSON Schema reads a `pattern` between `^` and
+    `$`: Python's `$` also matches before a final newline, so `"abc\n"` would pass it."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+    def compile_test(self):
+        """For `schemas.fastload`: a test of a value, true where it passes."""
+        whole = self.regex.fullmatch
+        return lambda value: whole(value) is not None
+
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 TOPIC_PATTERN = SLUG_PATTERN
 # Lists rather than validate.And, so that apispec documents both the length and the pattern.
-slug = [validate.Length(min=1, max=100), validate.Regexp(SLUG_PATTERN)]
+slug = [validate.Length(min=1, max=100), Whole(SLUG_PATTERN)]
 _SLUG = re.compile(SLUG_PATTERN)
 
 
@@ -25,7 +41,7 @@ def could_be_id(text: str) -> bool:
     return len(text) <= 100 and _SLUG.fullmatch(text) is not None
 
 
-topic = [validate.Length(min=1, max=60), validate.Regexp(TOPIC_PATTERN)]
+topic = [validate.Length(min=1, max=60), Whole(TOPIC_PATTERN)]
 
 # pycountry's ``common_name`` covers most short English names ("South Korea"); these few
 # states have none there, and their ISO names are not what a reader calls them.
@@ -118,7 +134,7 @@ class PartialDate:
     @classmethod
     def parse(cls, text: str) -> "PartialDate":
         for precision, pattern in cls._FORMS:
-            match = pattern.match(text)
+            match = pattern.fullmatch(text)
             if not match:
                 continue
             parts = [int(p) for p in match.groups()]

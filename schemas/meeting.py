@@ -15,7 +15,7 @@ from marshmallow import (
 )
 
 from .fastload import remembered
-from .fields import SLUG_PATTERN, CountryCode, PartialDateField, slug, slugify, topic
+from .fields import SLUG_PATTERN, CountryCode, PartialDateField, Whole, slug, slugify, topic
 from .person import PersonIn
 from .source import SourceIn, SourceRef
 
@@ -199,9 +199,7 @@ class MeetingIn(_Strict):
     date_precision = fields.String(required=True, validate=validate.OneOf(PRECISIONS))
     date_basis = fields.String(required=True, validate=validate.OneOf(DATE_BASES))
     date_note = _text(1000, allow_none=True, load_default=None)
-    start_time = fields.String(
-        allow_none=True, load_default=None, validate=validate.Regexp(TIME_PATTERN)
-    )
+    start_time = fields.String(allow_none=True, load_default=None, validate=Whole(TIME_PATTERN))
     timezone = fields.String(allow_none=True, load_default=None, validate=_is_zone)
     duration_minutes = fields.Integer(
         allow_none=True, load_default=None, validate=validate.Range(min=1, max=60 * 24 * 14)

@@ -4,7 +4,7 @@ import datetime as dt
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from .fields import slug
+from .fields import Whole, slug
 
 
 def _instant_or_date(value: str) -> bool:
@@ -32,11 +32,9 @@ class SourceIn(Schema):
     url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
     published_at = fields.String(allow_none=True, load_default=None, validate=_instant_or_date)
     seed_file = fields.String(
-        allow_none=True, load_default=None, validate=validate.Regexp(r"^[\w.-]{1,200}$")
+        allow_none=True, load_default=None, validate=Whole(r"^[\w.-]{1,200}$")
     )
-    sha256 = fields.String(
-        allow_none=True, load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$")
-    )
+    sha256 = fields.String(allow_none=True, load_default=None, validate=Whole(r"^[0-9a-f]{64}$"))
 
 
 class SourceRef(Schema):

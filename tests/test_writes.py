@@ -462,6 +462,14 @@ INVALID_BODIES = {
     "topics as a string": (new_meeting(topics="north-korea"), ["topics"]),
     "bad topic tag": (new_meeting(topics=["North Korea"]), ["topics"]),
     "start time without zone": (new_meeting(start_time="10:00"), ["timezone"]),
+    # Python's `$` also matches before a final newline; a pattern here is the whole value.
+    "id with a final newline": (new_meeting(id="jp-kr-talks\n"), ["id"]),
+    "date with a final newline": (new_meeting(date="2025-01-10\n"), ["date"]),
+    "start time with a final newline": (
+        new_meeting(start_time="10:00\n", timezone="Asia/Tokyo"),
+        ["start_time"],
+    ),
+    "topic with a final newline": (new_meeting(topics=["north-korea\n"]), ["topics"]),
     "start past year 9999 in UTC": (
         new_meeting(date="9999-12-31", start_time="23:59", timezone="Etc/GMT+12"),
         ["start_time"],
