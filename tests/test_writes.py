@@ -539,7 +539,8 @@ def test_a_lone_surrogate_or_a_nul_makes_a_body_invalid_and_a_pair_is_one_charac
         data=json.dumps({"summary": text}),
         headers={**auth, "Content-Type": MERGE_PATCH, "If-Match": tag},
     )
-    assert_field_problem(response, 422, "body")
+    problem = assert_field_problem(response, 422, "body")
+    assert problem["detail"].startswith(f"The merge patch is not valid JSON: {named}")
     assert_nothing_new(client, before)
     assert etag_of(client, PHONE_CALL) == tag
     whole = json.dumps(new_meeting(summary="A pair: \U0001f600."))

@@ -178,15 +178,25 @@ def _negotiate() -> str:
     return best
 
 
-def _body_json():
-    """The value of a JSON body, read as the other writes read theirs (`api.jsontext`: a lone
-    surrogate or a NUL character makes it invalid), or None if it is not valid JSON."""
-    if not request.is_json:
-        return None
+def _merge_patch() -> dict:
+    """The request's merge patch: a JSON object, read as the other writes read their bodies
+    (`api.jsontext`: a lone surrogate or a NUL character makes it invalid); else a 422 that
+    says why."""
     try:
-        return jsontext.loads(request.get_data(cache=True))
-    except ValueError:
-        return None
+        patch = jsontext.loads(request.get_data(cache=True)) if request.is_json else None
+    except ValueError as exc:
+        abort(
+            422,
+            message=f"The merge patch is not valid JSON: {exc}.",
+            errors={"body": ["Expected a JSON object."]},
+        )
+    if not isinstance(patch, dict):
+        abort(
+            422,
+            message="The merge patch must be a JSON object.",
+            errors={"body": ["Expected a JSON object."]},
+        )
+    return patch
 
 
 def _saved(meeting_id: str, status: int, **headers):
@@ -373,14 +383,7 @@ class MeetingItem(MethodView):
         """
         meeting = current(meeting_id, lock=True)
         check_if_match(meeting)
-        patch = _body_json()
-        if not isinstance(patch, dict):
-            abort(
-                422,
-                message="The merge patch must be a JSON object.",
-                errors={"body": ["Expected a JSON object."]},
-            )
-        merged = merge_patch(portable_documents([meeting])[0], patch)
+        merged = merge_patch(portable_documents([meeting])[0], _merge_patch())
         try:
             data = MeetingIn().load(merged)
         except ValidationError as exc:
