@@ -1,6 +1,7 @@
-"""JSON text read in: the values the standard library reads, less two it lets through that no
-database text can hold.
+"""JSON text read in: the values the standard library reads, less what no record can be.
 
+- Nesting deeper than 64 levels (a meeting nests four): Python's parser gives up with a
+  RecursionError somewhere past 900, and whatever walks the value later could too.
 - A lone surrogate: JSON lets a string hold an escape such as `"\\ud800"`, half of a pair that
   stands for one character above U+FFFF, with its other half missing. Python reads it into a
   string it can never write as UTF-8, so a record holding one could be neither hashed nor
@@ -22,15 +23,24 @@ _SURROGATE = re.compile(r"\\u[dD]([89a-fA-F])[0-9a-fA-F]{2}")
 _NUL = re.compile(r"\\u0000|\\x00|\\0")
 
 
-def loads(text: str | bytes):
-    """The value of a JSON text, as `json.loads` reads it; a JSONDecodeError where the text is
-    invalid or holds a lone surrogate or a NUL character."""
-    return checked(json.loads(text), text)
+MAX_DEPTH = 64
+
+
+def loads(text: str | bytes, parse=json.loads):
+    """The value of a JSON text, as `parse` (`json.loads`) reads it; a JSONDecodeError where
+    the text is invalid, nested too deeply, or holds a lone surrogate or a NUL character."""
+    try:
+        value = parse(text)
+    except RecursionError:
+        raise _too_deep(text) from None
+    return checked(value, text)
 
 
 def checked(value, text: str | bytes):
-    """`value`, read from `text`, if every string in it can be stored as text; else a
-    JSONDecodeError naming the first lone surrogate or NUL character of `text`."""
+    """`value`, read from `text`, if it is nested no more than MAX_DEPTH levels and every string
+    in it can be stored as text; else a JSONDecodeError saying which, and where."""
+    if _deeper_than(value, MAX_DEPTH):
+        raise _too_deep(text)
     dumped = json.dumps(value, ensure_ascii=False, default=str)
     try:
         dumped.encode()
@@ -52,6 +62,26 @@ def checked(value, text: str | bytes):
             found.start() if found else 0,
         )
     return value
+
+
+def _too_deep(text: str | bytes) -> JSONDecodeError:
+    return JSONDecodeError(f"nested more than {MAX_DEPTH} levels deep", _doc(text), 0)
+
+
+def _deeper_than(value, levels: int) -> bool:
+    """Whether arrays and objects nest in `value` more than `levels` deep (level by level, so a
+    deep value is not walked by recursion)."""
+    level = [value]
+    for _ in range(levels):
+        level = [
+            item
+            for container in level
+            if isinstance(container, dict | list)
+            for item in (container.values() if isinstance(container, dict) else container)
+        ]
+        if not level:
+            return False
+    return any(isinstance(item, dict | list) for item in level)
 
 
 def _doc(text: str | bytes) -> str:

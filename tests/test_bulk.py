@@ -155,6 +155,11 @@ def test_import_refuses_a_lone_surrogate_or_a_nul_and_takes_a_pair(tmp_path, env
     result = run("import", path)
     assert result.exit_code == 1
     assert "line 2: not valid JSON: NUL character \\u0000" in result.output
+    # Nested past what orjson reads (1,024 levels) and near what Python's parser can.
+    path.write_text(json.dumps(records[0]) + "\n" + "[" * 100_000 + "]" * 100_000 + "\n")
+    result = run("import", path)
+    assert result.exit_code == 1
+    assert "line 2: not valid JSON: nested more than 64 levels deep" in result.output
     assert count(env) == 0
     records[1]["summary"] = "A pair: \U0001f600."
     path.write_text("\n".join(json.dumps(r) for r in records) + "\n")

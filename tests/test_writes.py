@@ -550,6 +550,27 @@ def test_a_lone_surrogate_or_a_nul_makes_a_body_invalid_and_a_pair_is_one_charac
     assert client.get(item(DERIVED_ID)).get_json()["summary"] == "A pair: \U0001f600."
 
 
+@pytest.mark.parametrize("depth", [65, 100_000])
+def test_a_body_nested_too_deeply_is_invalid_json(client, auth, depth):
+    """Past 64 levels (a meeting nests four): far past, Python's parser would raise a
+    RecursionError (a 500), and a merge patch is applied by recursion."""
+    before = snapshot(client)
+    tag = etag_of(client, PHONE_CALL)
+    nested = '{"title": ' + "[" * depth + "]" * depth + "}"
+    headers = {**auth, "Content-Type": "application/json"}
+    problem = assert_problem(client.post(MEETINGS, data=nested, headers=headers), 400)
+    assert problem["detail"].startswith("The request body is not valid JSON: nested more than 64")
+    response = client.patch(
+        item(PHONE_CALL),
+        data='{"occasion": ' + '{"a": ' * depth + "1" + "}" * depth + "}",
+        headers={**auth, "Content-Type": MERGE_PATCH, "If-Match": tag},
+    )
+    problem = assert_field_problem(response, 422, "body")
+    assert problem["detail"].startswith("The merge patch is not valid JSON: nested more than 64")
+    assert_nothing_new(client, before)
+    assert etag_of(client, PHONE_CALL) == tag
+
+
 @pytest.mark.parametrize(
     "text, lone",
     [
