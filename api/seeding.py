@@ -77,8 +77,12 @@ def parse_seed(text: str, path: Path | str) -> dict:
         raw = jsontext.checked(yaml.load(text, Loader=_Loader), text)
     except yaml.YAMLError as exc:
         raise SeedError(path, [f"cannot be read: {exc}"]) from None
-    except ValueError as exc:  # a lone surrogate or a NUL character (see api.jsontext)
+    except ValueError as exc:  # nested too deeply, a lone surrogate or a NUL (api.jsontext)
         raise SeedError(path, [f"cannot be read: {exc}"]) from None
+    except RecursionError:  # nested deeper than the YAML parser can go
+        raise SeedError(
+            path, [f"cannot be read: nested more than {jsontext.MAX_DEPTH} levels deep"]
+        ) from None
     if not isinstance(raw, dict):
         raise SeedError(path, ["expected a mapping with source, people and meetings"])
     try:

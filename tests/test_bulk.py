@@ -175,6 +175,10 @@ def test_import_refuses_a_lone_surrogate_or_a_nul_and_takes_a_pair(tmp_path, env
     result = run("import", seed)
     assert result.exit_code == 1
     assert "cannot be read: lone surrogate \\ud800" in result.output
+    seed.write_text(text + "deep: " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    result = run("import", seed)
+    assert result.exit_code == 1
+    assert "cannot be read: nested more than 64 levels deep" in result.output
 
 
 def _progress(fd, deadline) -> int:
