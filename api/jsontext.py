@@ -39,66 +39,54 @@ def loads(text: str | bytes, parse=json.loads):
 def checked(value, text: str | bytes):
     """`value`, read from `text`, if it is nested no more than MAX_DEPTH levels and every string
     in it can be stored as text; else a JSONDecodeError saying which, and where."""
-    if _deeper_than(value, MAX_DEPTH):
+    fault = _fault(value)
+    if fault is None:
+        return value
+    if fault == "deep":
         raise _too_deep(text)
-    dumped = json.dumps(value, ensure_ascii=False, default=str)
-    try:
-        dumped.encode()
-    except UnicodeEncodeError:
-        doc = _doc(text)
+    doc = _doc(text)
+    if fault == "surrogate":
         found = next((m for m in _SURROGATE.finditer(doc) if _lone(doc, m)), None)
-        raise JSONDecodeError(
-            f"lone surrogate{f' {found.group()}' if found else ''}: half of a character pair, "
-            "which no text can hold",
-            doc,
-            found.start() if found else 0,
-        ) from None
-    if "\\u0000" in dumped and any("\x00" in s for s in _strings(value)):
-        doc = _doc(text)
+        what = "lone surrogate{}: half of a character pair, which no text can hold"
+    else:
         found = _NUL.search(doc)
-        raise JSONDecodeError(
-            f"NUL character{f' {found.group()}' if found else ''}: no database text can hold it",
-            doc,
-            found.start() if found else 0,
-        )
-    return value
+        what = "NUL character{}: no database text can hold it"
+    raise JSONDecodeError(
+        what.format(f" {found.group()}" if found else ""), doc, found.start() if found else 0
+    )
+
+
+def _fault(value) -> str | None:
+    """What keeps `value` from being stored: "deep" (arrays and objects nested more than
+    MAX_DEPTH levels), or "surrogate" or "nul" for a string (keys included) holding a lone
+    surrogate or a NUL character; None if nothing. It is walked level by level, so that a
+    deep value is not walked by recursion."""
+    level = [value]
+    for depth in range(MAX_DEPTH + 1):
+        inner = []
+        for item in level:
+            if isinstance(item, str):
+                if "\x00" in item:
+                    return "nul"
+                if not item.isascii():
+                    try:
+                        item.encode()
+                    except UnicodeEncodeError:
+                        return "surrogate"
+            elif isinstance(item, dict | list):
+                if depth == MAX_DEPTH:
+                    return "deep"
+                inner += [*item.keys(), *item.values()] if isinstance(item, dict) else item
+        level = inner
+    return None
 
 
 def _too_deep(text: str | bytes) -> JSONDecodeError:
     return JSONDecodeError(f"nested more than {MAX_DEPTH} levels deep", _doc(text), 0)
 
 
-def _deeper_than(value, levels: int) -> bool:
-    """Whether arrays and objects nest in `value` more than `levels` deep (level by level, so a
-    deep value is not walked by recursion)."""
-    level = [value]
-    for _ in range(levels):
-        level = [
-            item
-            for container in level
-            if isinstance(container, dict | list)
-            for item in (container.values() if isinstance(container, dict) else container)
-        ]
-        if not level:
-            return False
-    return any(isinstance(item, dict | list) for item in level)
-
-
 def _doc(text: str | bytes) -> str:
     return text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-
-
-def _strings(value):
-    """Every string in a value read from JSON, keys included."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(key)
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 def _first_half(match) -> bool:
