@@ -212,6 +212,25 @@ def _foreign_keys_checked_here():
     return _pragma("foreign_keys", 0)
 
 
+@contextmanager
+def _dropped_meanwhile(kind: str, names: list[str]):
+    """These SQLite indexes or triggers (`kind`) dropped inside the caller's transaction, and
+    made again from their own stored definitions when it is done; yields the names of those
+    that exist. If the transaction fails, its rollback restores them with everything else."""
+    definitions = []
+    for name in names:
+        found = db.execute_sql(
+            "SELECT sql FROM sqlite_master WHERE type = ? AND name = ?", [kind, name]
+        ).fetchone()
+        if found is not None:
+            definitions.append((name, found[0]))
+    for name, _ in definitions:
+        db.execute_sql(f'DROP {kind.upper()} "{name}"')
+    yield [name for name, _ in definitions]
+    for _, sql in definitions:
+        db.execute_sql(sql)
+
+
 # The tables an import adds rows to, whose indexes it may build after the rows. Not the
 # meeting table's: its rows are large (the document), and each index built reads them all.
 WRITTEN = (*CHILDREN, Relation, Change)
@@ -224,30 +243,23 @@ def _indexes_built_after(size: int):
     its end, in the same transaction. Building an index from all its rows at once (a sort)
     costs a fraction of keeping it up to date row by row while the rows go in scattered
     across it; for a small import into a large table it is the other way round, so those keep
-    their indexes. Unique indexes always stay: they enforce what they say. If the import
-    fails, its rollback restores the indexes with everything else."""
+    their indexes. Unique indexes always stay: they enforce what they say."""
     if isinstance(db.obj, PostgresqlDatabase):
         yield
         return
     # Row counts, near enough: rowids are handed out in order and seldom freed.
     (stored,) = db.execute_sql('SELECT max(rowid) FROM "meeting"').fetchone()
     (logged,) = db.execute_sql('SELECT max(rowid) FROM "change"').fetchone()
-    definitions = []
+    plain = []
     for model in WRITTEN:
         if ((logged if model is Change else stored) or 0) > size:
             continue
         table = model._meta.table_name
         for _, index, unique, origin, _ in db.execute_sql(f'PRAGMA index_list("{table}")'):
             if origin == "c" and not unique:  # made by CREATE INDEX, not by a constraint
-                (sql,) = db.execute_sql(
-                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", [index]
-                ).fetchone()
-                definitions.append((index, sql))
-    for index, _ in definitions:
-        db.execute_sql(f'DROP INDEX "{index}"')
-    yield
-    for _, sql in definitions:
-        db.execute_sql(sql)
+                plain.append(index)
+    with _dropped_meanwhile("index", plain):
+        yield
 
 
 # The trigger that adds a new party row's pairs (migration 0007).
@@ -262,20 +274,12 @@ def _party_pairs_written_here():
     For each party row, the trigger looks up the meeting and its other parties again, which
     costs three times what the row does. No one else can write a party row meanwhile: the
     import's transaction holds SQLite's one write lock, and other connections see the trigger
-    as it was until the import commits with it back. If the import fails, its rollback
-    restores the trigger with everything else."""
+    as it was until the import commits with it back."""
     if isinstance(db.obj, PostgresqlDatabase):
         yield False
         return
-    found = db.execute_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", [PAIRS_TRIGGER]
-    ).fetchone()
-    if found is None:
-        yield False
-        return
-    db.execute_sql(f'DROP TRIGGER "{PAIRS_TRIGGER}"')
-    yield True
-    db.execute_sql(found[0])
+    with _dropped_meanwhile("trigger", [PAIRS_TRIGGER]) as dropped:
+        yield bool(dropped)
 
 
 def import_records(records: list[dict], name: str, progress=None) -> Counter:
