@@ -9,14 +9,13 @@ import datetime as dt
 import json
 from collections import defaultdict
 
-import orjson
 from peewee import PostgresqlDatabase
 
 from schemas.fields import lookup_country
 from schemas.meeting import INVERSE_RELATIONS
 
 from .db import db
-from .models import compact_json
+from .models import compact_json, compact_json_bytes
 
 CHUNK = 500
 MEETING_COLUMNS = (
@@ -228,10 +227,7 @@ def encode(document: dict) -> str | bytes:
     On PostgreSQL, its text (the column is `text` there)."""
     if isinstance(db.obj, PostgresqlDatabase):
         return compact_json(document)
-    try:
-        return orjson.dumps(document)
-    except orjson.JSONEncodeError:
-        return compact_json(document).encode()
+    return compact_json_bytes(document)
 
 
 def refresh(ids) -> None:

@@ -24,14 +24,18 @@ from .db import db
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def compact_json(value) -> str:
-    """Compact JSON text, UTF-8 as it is. orjson writes the same text as the standard library,
-    several times faster; what it refuses (an integer over 64 bits) goes to the standard
-    library."""
+def compact_json_bytes(value) -> bytes:
+    """Compact JSON, as UTF-8. orjson writes the same text as the standard library, several
+    times faster; what it refuses (an integer over 64 bits) goes to the standard library."""
     try:
-        return orjson.dumps(value).decode()
+        return orjson.dumps(value)
     except orjson.JSONEncodeError:
-        return _compact(value)
+        return _compact(value).encode()
+
+
+def compact_json(value) -> str:
+    """`compact_json_bytes` as text."""
+    return compact_json_bytes(value).decode()
 
 
 class JSONList(TextField):
