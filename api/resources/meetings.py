@@ -184,18 +184,11 @@ def _merge_patch() -> dict:
     says why."""
     try:
         patch = jsontext.loads(request.get_data(cache=True)) if request.is_json else None
+        wrong = None if isinstance(patch, dict) else "The merge patch must be a JSON object."
     except ValueError as exc:
-        abort(
-            422,
-            message=f"The merge patch is not valid JSON: {exc}.",
-            errors={"body": ["Expected a JSON object."]},
-        )
-    if not isinstance(patch, dict):
-        abort(
-            422,
-            message="The merge patch must be a JSON object.",
-            errors={"body": ["Expected a JSON object."]},
-        )
+        wrong = f"The merge patch is not valid JSON: {exc}."
+    if wrong:
+        abort(422, message=wrong, errors={"body": ["Expected a JSON object."]})
     return patch
 
 
