@@ -30,15 +30,15 @@ class Whole(validate.Regexp):
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 TOPIC_PATTERN = SLUG_PATTERN
+ID_LENGTH = 100
 # Lists rather than validate.And, so that apispec documents both the length and the pattern.
-slug = [validate.Length(min=1, max=100), Whole(SLUG_PATTERN)]
-_SLUG = re.compile(SLUG_PATTERN)
+slug = [validate.Length(min=1, max=ID_LENGTH), Whole(SLUG_PATTERN)]
 
 
 def could_be_id(text: str) -> bool:
-    """Whether a record could have this id (every id is a slug): one that could not is looked
-    up nowhere, and a NUL character, say, never reaches the database."""
-    return len(text) <= 100 and _SLUG.fullmatch(text) is not None
+    """Whether a record could have this id (every id passes `slug`): one that could not is
+    looked up nowhere, and a NUL character, say, never reaches the database."""
+    return len(text) <= ID_LENGTH and slug[1].regex.fullmatch(text) is not None
 
 
 topic = [validate.Length(min=1, max=60), Whole(TOPIC_PATTERN)]

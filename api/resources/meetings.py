@@ -11,6 +11,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from schemas.common import MeetingArgs, MeetingList
+from schemas.fields import could_be_id
 from schemas.meeting import Meeting as MeetingSchema
 from schemas.meeting import MeetingIn, MeetingWrite
 
@@ -310,7 +311,7 @@ class MeetingItem(MethodView):
         The full record. Send the `ETag` back in `If-None-Match` to get a `304` while it is
         unchanged. A deleted meeting answers `410 Gone`.
         """
-        found = stored_item(meeting_id)
+        found = stored_item(meeting_id) if could_be_id(meeting_id) else None
         if found is None:
             current(meeting_id)  # 410 for a deleted meeting, else 404
         tag = etag(meeting_id, found[0])
