@@ -74,15 +74,10 @@ def read_seed_file(path: Path) -> dict:
 def parse_seed(text: str, path: Path | str) -> dict:
     """A seed file's text, validated, with every meeting backed by the file's source."""
     try:
-        raw = jsontext.checked(yaml.load(text, Loader=_Loader), text)
-    except yaml.YAMLError as exc:
+        # Read as JSON is (api.jsontext): too deep, a lone surrogate or a NUL is a ValueError.
+        raw = jsontext.loads(text, parse=lambda text: yaml.load(text, Loader=_Loader))
+    except (yaml.YAMLError, ValueError) as exc:
         raise SeedError(path, [f"cannot be read: {exc}"]) from None
-    except ValueError as exc:  # nested too deeply, a lone surrogate or a NUL (api.jsontext)
-        raise SeedError(path, [f"cannot be read: {exc}"]) from None
-    except RecursionError:  # nested deeper than the YAML parser can go
-        raise SeedError(
-            path, [f"cannot be read: nested more than {jsontext.MAX_DEPTH} levels deep"]
-        ) from None
     if not isinstance(raw, dict):
         raise SeedError(path, ["expected a mapping with source, people and meetings"])
     try:
