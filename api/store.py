@@ -7,23 +7,19 @@ data twice changes nothing; a changed one is replaced and its revision bumped.
 import hashlib
 import json
 import re
-import sqlite3
 from collections import defaultdict
 from operator import itemgetter
 
 import orjson
-from peewee import DateField, DateTimeField, PostgresqlDatabase, chunked
-from psycopg2.extras import execute_values
+from peewee import PostgresqlDatabase, chunked
 
 from schemas.meeting import INVERSE_RELATIONS, starts_at
 
-from . import documents, forked
+from . import changelog, documents, forked
 from .db import db
 from .models import (
     AgreedPoint,
-    Change,
     Discussed,
-    JSONList,
     Meeting,
     MeetingSource,
     MeetingTopic,
@@ -36,79 +32,7 @@ from .models import (
     Tombstone,
     utcnow,
 )
-
-CHUNK = 500
-
-
-def select_in(column, values, *fields):
-    """Rows (as tuples of `fields`, or of every column) whose `column` is one of `values`, a
-    chunk at a time: databases cap the parameters of a statement. Plain SQL, because building
-    a peewee query per chunk costs more than running it."""
-    values = list(values)
-    model = column.model
-    fields = fields or tuple(model._meta.sorted_fields)
-    names = ", ".join(f'"{f.column_name}"' for f in fields)
-    sql = f'SELECT {names} FROM "{model._meta.table_name}" WHERE "{column.column_name}" IN '
-    for start in range(0, len(values), CHUNK):
-        chunk = values[start : start + CHUNK]
-        marks = ", ".join([db.obj.param] * len(chunk))
-        yield from db.obj.execute_sql(f"{sql}({marks})", chunk).fetchall()
-
-
-def insert_rows(model, rows: list[dict], ignore_conflicts: bool = False) -> None:
-    """Insert many rows with a few statements: multi-row VALUES on SQLite, as many rows to a
-    statement as its cap on parameters allows (a third faster than executemany's statement
-    per row); execute_values on PostgreSQL."""
-    if rows:
-        insert_values(model, *flat_values(model, rows), ignore_conflicts=ignore_conflicts)
-
-
-def flat_values(model, rows: list[dict]) -> tuple[list[str], list]:
-    """The rows' field names, and their values in one flat list, row after row, as the driver
-    takes them (converted a column at a time). Touches no connection."""
-    columns = list(rows[0])
-    fields = [model._meta.fields[name] for name in columns]
-    sqlite = not isinstance(db.obj, PostgresqlDatabase)
-    width, pick = len(fields), itemgetter(*columns)
-    values = [v for row in rows for v in pick(row)] if width > 1 else [pick(r) for r in rows]
-    for i, field in enumerate(fields):
-        if convert := _converter(field, sqlite):
-            values[i::width] = [v if v is None else convert(v) for v in values[i::width]]
-    return columns, values
-
-
-def insert_values(model, columns: list[str], values: list, ignore_conflicts=False) -> None:
-    """Insert rows given as `flat_values` gives them: field names, then values row after row."""
-    fields = [model._meta.fields[name] for name in columns]
-    names = ", ".join(f'"{f.column_name}"' for f in fields)
-    table = f'"{model._meta.table_name}"'
-    width, cursor = len(fields), db.obj.cursor()
-    if isinstance(db.obj, PostgresqlDatabase):
-        tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-        execute_values(
-            cursor,
-            f"INSERT INTO {table} ({names}) VALUES %s{tail}",
-            [values[i : i + width] for i in range(0, len(values), width)],
-            page_size=CHUNK,
-        )
-        return
-    verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
-    marks = f"({', '.join('?' * width)})"
-    per = db.obj.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width * width
-    for start in range(0, len(values), per):
-        part = values[start : start + per]
-        rows = ", ".join([marks] * (len(part) // width))
-        cursor.execute(f"{verb} INTO {table} ({names}) VALUES {rows}", part)
-
-
-def _converter(field, sqlite: bool):
-    """How a value goes to the driver: as it is for text, numbers and ids; JSON lists through
-    their field; dates as the text peewee reads back from SQLite."""
-    if isinstance(field, JSONList):
-        return field.db_value
-    if sqlite and isinstance(field, DateField | DateTimeField):
-        return str
-    return None
+from .rows import CHUNK, converter, flat_values, insert_rows, insert_values, select_in
 
 
 class Conflict(ValueError):
@@ -152,7 +76,9 @@ def _unchanged(data: dict, stored: str, digest: str) -> bool:
     return stored == digest or stored == _first_digest(data)
 
 
-def _save_shown(model, records: list[dict], shown_by, batch: set[str]) -> set[str]:
+def _save_shown(
+    model, records: list[dict], shown_by, batch: set[str], changes: list[dict]
+) -> set[str]:
     """Insert or update records that meetings show (people, sources); returns the changed ids.
 
     Inserts tolerate a concurrent writer adding the same record first. Meetings that show a
@@ -174,12 +100,13 @@ def _save_shown(model, records: list[dict], shown_by, batch: set[str]) -> set[st
     if changed:
         link = shown_by.model
         showing = {meeting for (meeting,) in select_in(shown_by, changed, link.meeting)}
-        _touch(showing - batch, refresh_search=model is Person)
+        _touch(showing - batch, changes, refresh_search=model is Person)
     return changed
 
 
-def _touch(meeting_ids, refresh_search: bool = False) -> None:
-    """Bump meetings whose representation changed through a record they show."""
+def _touch(meeting_ids, changes: list[dict], refresh_search: bool = False) -> None:
+    """Bump meetings whose representation changed through a record they show; their changes
+    join `changes`, for the change log."""
     now = utcnow()
     ids = [mid for (mid,) in select_in(Meeting.id, meeting_ids, Meeting.id)]
     if not ids:
@@ -188,13 +115,10 @@ def _touch(meeting_ids, refresh_search: bool = False) -> None:
         Meeting.update(revision=Meeting.revision + 1, updated_at=now).where(
             Meeting.id.in_(chunk)
         ).execute()
-    insert_rows(
-        Change,
-        [
-            {"meeting_id": mid, "op": "updated", "revision": revision, "at": now}
-            for mid, revision in select_in(Meeting.id, ids, Meeting.id, Meeting.revision)
-        ],
-    )
+    changes += [
+        {"meeting_id": mid, "op": "updated", "revision": revision, "at": now}
+        for mid, revision in select_in(Meeting.id, ids, Meeting.id, Meeting.revision)
+    ]
     if refresh_search:
         for meeting_id, text in _stored_search_texts(ids).items():
             Meeting.update(search_text=text).where(Meeting.id == meeting_id).execute()
@@ -246,14 +170,14 @@ class References:
         self.related_ids.update(r["id"] for r in meeting["related"])
 
 
-def _save_references(references: References, batch: set[str]) -> set[str]:
+def _save_references(references: References, batch: set[str], changes: list[dict]) -> set[str]:
     """People and sources given whole are stored first; the meetings refer to their ids.
 
     Returns the ids of the people and sources that changed.
     """
     people, sources = list(references.people.values()), list(references.sources.values())
-    return _save_shown(Person, people, Participant.person, batch) | _save_shown(
-        Source, sources, MeetingSource.source, batch
+    return _save_shown(Person, people, Participant.person, batch, changes) | _save_shown(
+        Source, sources, MeetingSource.source, batch, changes
     )
 
 
@@ -273,11 +197,10 @@ def delete_meeting(meeting_id: str, revision: int) -> None:
     ).execute()
     Meeting.delete().where(Meeting.id == meeting_id).execute()
     Tombstone.insert(id=meeting_id, revision=revision + 1, deleted_at=now).execute()
-    insert_rows(
-        Change, [{"meeting_id": meeting_id, "op": "deleted", "revision": revision + 1, "at": now}]
-    )
+    changes = [{"meeting_id": meeting_id, "op": "deleted", "revision": revision + 1, "at": now}]
     if linked:
-        _touch(linked)
+        _touch(linked, changes)
+    changelog.append(changes)
 
 
 def _check_references(meetings: list[dict], references: References, batch: set[str]) -> None:
@@ -493,7 +416,8 @@ def save_meetings(
     if references is None:
         references = References(meetings)
     batch = {m["id"] for m in meetings}
-    changed_refs = _save_references(references, batch)
+    changes: list[dict] = []
+    changed_refs = _save_references(references, batch, changes)
     _check_references(meetings, references, batch)
     names = dict(select_in(Person.id, references.person_ids, Person.id, Person.name))
     ids = [m["id"] for m in meetings]
@@ -511,7 +435,7 @@ def save_meetings(
         old_links[mid].add((other, relation))
 
     now, outcome, touched = utcnow(), {}, set()
-    updated, changes = [], []
+    updated = []
     for meeting in meetings:
         mid = meeting["id"]
         old = existing.get(mid)
@@ -551,7 +475,7 @@ def save_meetings(
     made_here = documents.sorts_like_python()
     # Days go to the driver as `flat_values` converts them.
     sqlite = not isinstance(db.obj, PostgresqlDatabase)
-    day = _converter(Party.date_first, sqlite) or (lambda first_day: first_day)
+    day = converter(Party.date_first, sqlite) or (lambda first_day: first_day)
     sources = _shown_sources(written) if made_here else {}
     links_to = _links_to(written)
 
@@ -609,7 +533,6 @@ def save_meetings(
             for i, r in enumerate(m["related"], 1)
         ],
     )
-    insert_rows(Change, changes)
     documents.refresh(
         mid
         for mid, what in outcome.items()
@@ -618,5 +541,6 @@ def save_meetings(
     # A new or changed link shows on the other record too, so its revision (and ETag) moves.
     touched -= {mid for mid, what in outcome.items() if what != "unchanged"}
     if touched:
-        _touch(touched)
+        _touch(touched, changes)
+    changelog.append(changes)
     return outcome
