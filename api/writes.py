@@ -5,12 +5,14 @@ import hashlib
 import json
 import time
 
+import orjson
 from flask import Response, current_app, g, request
 from flask_smorest import abort
-from peewee import IntegrityError, OperationalError, PostgresqlDatabase
+from peewee import OperationalError, PostgresqlDatabase
 
 from schemas.fields import could_be_id
 
+from . import jsontext
 from .auth import authenticate
 from .db import db
 from .errors import not_found
@@ -63,9 +65,22 @@ def check_if_match(meeting: Meeting) -> None:
         )
 
 
+def locked_meeting(meeting_id: str, **_) -> Meeting:
+    """The meeting a write names, locked for its transaction, at the version `If-Match` names."""
+    meeting = current(meeting_id, lock=True)
+    check_if_match(meeting)
+    return meeting
+
+
 def _fingerprint() -> str:
+    """What makes two requests the same: method, path and the body's parsed JSON (so that
+    white space and key order do not count), or its bytes when it is not JSON."""
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-    digest.update(request.get_data())
+    body = request.get_data(cache=True)
+    try:
+        digest.update(orjson.dumps(jsontext.loads(body), option=orjson.OPT_SORT_KEYS))
+    except (ValueError, TypeError, orjson.JSONEncodeError):
+        digest.update(b"bytes\n" + body)
     return digest.hexdigest()
 
 
@@ -106,12 +121,16 @@ def _check_body_type() -> None:
         )
 
 
-def write(view):
+def write(view=None, *, target=None):
     """Authenticate, then run the view in one transaction; Idempotency-Key replays answers.
 
-    A transaction that loses a race with another writer (the same new person inserted at the
-    same moment, a deadlock, a busy database) runs again, three times in all at most.
+    With `target`, a function of the URL's arguments that finds and locks the record written
+    (404, 410), its `If-Match` is checked (428, 412) before the body is read, and the view
+    gets the record as `stored`. A transaction that loses a race with another writer (a
+    deadlock, a busy database) runs again, three times in all at most.
     """
+    if view is None:
+        return functools.partial(write, target=target)
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -126,8 +145,8 @@ def write(view):
             )
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                return _attempt(view, key, args, kwargs)
-            except (IntegrityError, OperationalError):
+                return _attempt(view, target, key, args, kwargs)
+            except OperationalError:
                 if db.obj.in_transaction():
                     raise
                 if attempt == ATTEMPTS:
@@ -142,38 +161,59 @@ def write(view):
     return wrapper
 
 
-def _saved_answer(key):
-    saved = IdempotentRequest.get_or_none(
-        (IdempotentRequest.api_key == g.api_key.name) & (IdempotentRequest.key == key)
+def _claimed(key: str) -> bool:
+    """Claims an Idempotency-Key for this request, in its transaction: True, or False when a
+    request with it committed first. The key's unique index makes a concurrent claim of the
+    same key wait until the first request's transaction ends: it then finds the saved answer,
+    or (when the first failed, and saved nothing) claims the key itself."""
+    return bool(
+        IdempotentRequest.insert(
+            api_key=g.api_key.name,
+            key=key,
+            fingerprint=_fingerprint(),
+            status=0,
+            body="",
+            headers="[]",
+        )
+        .on_conflict_ignore()
+        .as_rowcount()
+        .execute()
     )
-    return saved and _answer(saved)
 
 
-def _attempt(view, key, args, kwargs):
+def _keep_answer(key: str, response: Response) -> None:
+    """Saves a successful answer for the claimed key; a failed one frees the key."""
+    mine = (IdempotentRequest.api_key == g.api_key.name) & (IdempotentRequest.key == key)
+    if response.status_code >= 300:
+        IdempotentRequest.delete().where(mine).execute()
+        return
+    kept = [
+        (k, v)
+        for k, v in response.headers.items()
+        if k.lower() in ("location", "etag", "content-type")
+    ]
+    IdempotentRequest.update(
+        status=response.status_code,
+        body=response.get_data(as_text=True),
+        headers=json.dumps(kept),
+    ).where(mine).execute()
+
+
+def _attempt(view, target, key, args, kwargs):
     try:
         with db.atomic():
-            if key and (replay := _saved_answer(key)):
-                return replay
-            response = current_app.make_response(view(*args, **kwargs))
-            if key and response.status_code < 300:
-                kept = [
-                    (k, v)
-                    for k, v in response.headers.items()
-                    if k.lower() in ("location", "etag", "content-type")
-                ]
-                IdempotentRequest.create(
-                    api_key=g.api_key.name,
-                    key=key,
-                    fingerprint=_fingerprint(),
-                    status=response.status_code,
-                    body=response.get_data(as_text=True),
-                    headers=json.dumps(kept),
+            if key and not _claimed(key):
+                return _answer(
+                    IdempotentRequest.get(
+                        (IdempotentRequest.api_key == g.api_key.name)
+                        & (IdempotentRequest.key == key)
+                    )
                 )
+            if target:
+                kwargs = {**kwargs, "stored": target(**kwargs)}
+            response = current_app.make_response(view(*args, **kwargs))
+            if key:
+                _keep_answer(key, response)
             return response
     except Conflict as exc:
         abort(exc.status, message=str(exc), errors={exc.field: [str(exc)]})
-    except IntegrityError:
-        # Another request with the same Idempotency-Key committed first: answer as it did.
-        if key and (replay := _saved_answer(key)):
-            return replay
-        raise

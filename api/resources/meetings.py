@@ -34,8 +34,8 @@ from ..records import (
     stored_documents,
     stored_item,
 )
-from ..store import delete_meeting, new_meeting_id, save_meetings
-from ..writes import IDEMPOTENCY_HEADER, check_if_match, current, etag, matches, write
+from ..store import claim_meeting_id, delete_meeting, save_meetings
+from ..writes import IDEMPOTENCY_HEADER, current, etag, locked_meeting, matches, write
 
 blp = Blueprint(
     "meetings",
@@ -247,13 +247,7 @@ class Meetings(MethodView):
         out; a taken or deleted id is a 409. People and sources are linked by id or given
         whole. Needs an API key.
         """
-        data["id"] = data.get("id") or new_meeting_id(data)
-        if Meeting.get_or_none(Meeting.id == data["id"]) is not None:
-            abort(
-                409,
-                message=f"Meeting {data['id']!r} exists already.",
-                errors={"id": ["Taken: choose another id, or PUT to update that record."]},
-            )
+        data["id"] = claim_meeting_id(data)
         save_meetings([data])
         return _saved(
             data["id"], 201, Location=url_for("meetings.MeetingItem", meeting_id=data["id"])
@@ -319,7 +313,7 @@ class MeetingItem(MethodView):
             return Response(status=304, headers={"ETag": tag})
         return Response(found[1], mimetype="application/json", headers={"ETag": tag})
 
-    @write
+    @write(target=locked_meeting)
     @blp.arguments(MeetingWrite())
     @blp.response_as_is(200, MeetingSchema, headers=ETAG_HEADER)
     @blp.alt_response(401, response="UNAUTHORIZED")
@@ -328,13 +322,12 @@ class MeetingItem(MethodView):
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     @blp.doc(parameters=[IF_MATCH], **SECURED)
-    def put(self, data, meeting_id):
+    def put(self, data, meeting_id, stored):
         """Replace a meeting
 
         The whole record, as for a create; fields left out take their defaults. Needs an API
         key and `If-Match` with the current ETag.
         """
-        check_if_match(current(meeting_id, lock=True))
         if data.get("id", meeting_id) != meeting_id:
             abort(
                 422,
@@ -344,7 +337,7 @@ class MeetingItem(MethodView):
         save_meetings([{**data, "id": meeting_id}])
         return _saved(meeting_id, 200)
 
-    @write
+    @write(target=locked_meeting)
     @blp.response_as_is(200, MeetingSchema, headers=ETAG_HEADER)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
@@ -368,16 +361,14 @@ class MeetingItem(MethodView):
         },
         **SECURED,
     )
-    def patch(self, meeting_id):
+    def patch(self, meeting_id, stored):
         """Change part of a meeting
 
         An RFC 7396 JSON Merge Patch (`Content-Type: application/merge-patch+json`) of the
         record as a client writes it: `null` removes a field, lists are replaced whole. Needs
         an API key and `If-Match` with the current ETag.
         """
-        meeting = current(meeting_id, lock=True)
-        check_if_match(meeting)
-        merged = merge_patch(portable_documents([meeting])[0], _merge_patch())
+        merged = merge_patch(portable_documents([stored])[0], _merge_patch())
         try:
             data = MeetingIn().load(merged)
         except ValidationError as exc:
@@ -393,7 +384,7 @@ class MeetingItem(MethodView):
         save_meetings([data])
         return _saved(meeting_id, 200)
 
-    @write
+    @write(target=locked_meeting)
     @blp.response_as_is(204)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
@@ -401,15 +392,13 @@ class MeetingItem(MethodView):
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     @blp.doc(parameters=[IF_MATCH], **SECURED)
-    def delete(self, meeting_id):
+    def delete(self, meeting_id, stored):
         """Delete a meeting
 
         Leaves a tombstone: the id answers `410 Gone`, is never reused, and `/v1/changes`
         tells mirrors. Needs an API key and `If-Match` with the current ETag.
         """
-        meeting = current(meeting_id, lock=True)
-        check_if_match(meeting)
-        delete_meeting(meeting_id, meeting.revision)
+        delete_meeting(meeting_id, stored.revision)
         response = Response(status=204)
         del response.headers["Content-Type"]
         return response
