@@ -15,12 +15,12 @@ from schemas.fields import could_be_id
 from schemas.meeting import Meeting as MeetingSchema
 from schemas.meeting import MeetingIn, MeetingWrite
 
-from .. import counts, formats, jsontext
+from .. import counts, formats
 from ..access_log import sent_as_stream
 from ..auth import SCHEME
 from ..blueprint import Blueprint
 from ..memo import Memo
-from ..merge_patch import merge_patch
+from ..merge_patch import merge_patch, requested_patch
 from ..models import Meeting
 from ..pagination import invalid_cursor, link_header, links_of, page_urls, position
 from ..records import (
@@ -177,20 +177,6 @@ def _negotiate() -> str:
             + ".",
         )
     return best
-
-
-def _merge_patch() -> dict:
-    """The request's merge patch: a JSON object, read as the other writes read their bodies
-    (`api.jsontext`: a lone surrogate or a NUL character makes it invalid); else a 422 that
-    says why."""
-    try:
-        patch = jsontext.loads(request.get_data(cache=True)) if request.is_json else None
-        wrong = None if isinstance(patch, dict) else "The merge patch must be a JSON object."
-    except ValueError as exc:
-        wrong = f"The merge patch is not valid JSON: {exc}."
-    if wrong:
-        abort(422, message=wrong, errors={"body": ["Expected a JSON object."]})
-    return patch
 
 
 def _saved(meeting_id: str, status: int, **headers):
@@ -368,7 +354,7 @@ class MeetingItem(MethodView):
         record as a client writes it: `null` removes a field, lists are replaced whole. Needs
         an API key and `If-Match` with the current ETag.
         """
-        merged = merge_patch(portable_documents([stored])[0], _merge_patch())
+        merged = merge_patch(portable_documents([stored])[0], requested_patch())
         try:
             data = MeetingIn().load(merged)
         except ValidationError as exc:
