@@ -15,7 +15,7 @@ from peewee import PostgresqlDatabase, chunked
 
 from schemas.meeting import INVERSE_RELATIONS, starts_at
 
-from . import changelog, documents, forked
+from . import changelog, documents, forked, links
 from .db import db
 from .models import (
     AgreedPoint,
@@ -470,6 +470,10 @@ def save_meetings(
         )
     }
     gone = {tid for (tid,) in select_in(Tombstone.id, set(ids) - set(existing), Tombstone.id)}
+    try:
+        links.settle(meetings, existing.keys())
+    except links.LinkConflict as exc:
+        raise Conflict(exc.meeting_id, "related", str(exc)) from None
     old_links = defaultdict(set)
     for mid, other, relation in select_in(
         Relation.meeting, existing, Relation.meeting, Relation.other, Relation.relation
@@ -498,8 +502,8 @@ def save_meetings(
         if _unchanged(meeting, old[0], digest) and not shown & changed_refs:
             outcome[mid] = "unchanged"
             continue
-        links = {(r["id"], r["relation"]) for r in meeting["related"]}
-        touched |= {other for other, _ in old_links[mid] ^ links}
+        stated = {(r["id"], r["relation"]) for r in meeting["related"]}
+        touched |= {other for other, _ in old_links[mid] ^ stated}
         updated.append((mid, {**_row(meeting, names), "content_hash": digest, "updated_at": now}))
         changes.append({"meeting_id": mid, "op": "updated", "revision": old[1] + 1, "at": now})
         outcome[mid] = "updated"

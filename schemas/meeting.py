@@ -183,7 +183,14 @@ class DiscussedIn(_Strict):
 
 class RelatedIn(_Strict):
     id = fields.String(required=True, validate=slug)
-    relation = fields.String(required=True, validate=validate.OneOf(RELATIONS))
+    relation = fields.String(
+        required=True,
+        validate=validate.OneOf(SHOWN_RELATIONS),
+        metadata={
+            "description": "`child` only as a GET shows it, the inverse of the other record's "
+            "`parent` link; a link the other record states already is not stored twice"
+        },
+    )
 
 
 class MeetingIn(_Strict):
@@ -231,7 +238,7 @@ class MeetingIn(_Strict):
     @pre_load
     def _refuse_server_owned(self, data, **kwargs):
         if isinstance(data, dict):
-            owned = [name for name in SERVER_OWNED if name in data]
+            owned = [name for name in SERVER_OWNED if name in data and name not in self.fields]
             if owned:
                 raise ValidationError(
                     {n: ["Set by the server; it cannot be written."] for n in owned}
@@ -366,3 +373,19 @@ class MeetingWrite(MeetingIn):
     id = fields.String(
         validate=slug, metadata={"description": "derived from date, parties and type if absent"}
     )
+
+
+_SENT_BACK = "what a GET shows may be sent back: equal to the stored value, it is ignored"
+
+
+class MeetingReplace(MeetingWrite):
+    """A whole meeting as a PUT sends it, which may be the record exactly as a GET returned it:
+    the server-owned fields are then compared with the stored record's, not written."""
+
+    created_at = fields.String(metadata={"description": _SENT_BACK})
+    updated_at = fields.String(metadata={"description": _SENT_BACK})
+    revision = fields.Integer(strict=True, metadata={"description": _SENT_BACK})
+    starts_at = fields.String(allow_none=True, metadata={"description": _SENT_BACK})
+
+
+SHOWN_SERVER_OWNED = (*SERVER_OWNED, "starts_at")

@@ -12,8 +12,8 @@ from werkzeug.http import parse_accept_header
 
 from schemas.common import MeetingArgs, MeetingList
 from schemas.fields import could_be_id
+from schemas.meeting import SHOWN_SERVER_OWNED, MeetingIn, MeetingReplace, MeetingWrite
 from schemas.meeting import Meeting as MeetingSchema
-from schemas.meeting import MeetingIn, MeetingWrite
 
 from .. import counts, formats
 from ..access_log import sent_as_stream
@@ -179,6 +179,28 @@ def _negotiate() -> str:
     return best
 
 
+def _server_owned_unchanged(data: dict, stored: Meeting) -> None:
+    """Takes the server-owned fields out of a PUT's record: a 422 naming those that differ
+    from what the stored record shows."""
+    sent = {name: data.pop(name) for name in SHOWN_SERVER_OWNED if name in data}
+    if not sent:
+        return
+    shown = orjson.loads(stored.document)
+    errors = {
+        name: [f"Set by the server: it is {shown[name]!r}; send that, or leave it out."]
+        for name, value in sent.items()
+        if value != shown[name]
+    }
+    if errors:
+        abort(
+            422,
+            message="Server-owned fields differ from the stored record's: "
+            + ", ".join(errors)
+            + ".",
+            errors=errors,
+        )
+
+
 def _saved(meeting_id: str, status: int, **headers):
     meeting = Meeting.get_by_id(meeting_id)
     return Response(
@@ -300,7 +322,7 @@ class MeetingItem(MethodView):
         return Response(found[1], mimetype="application/json", headers={"ETag": tag})
 
     @write(target=locked_meeting)
-    @blp.arguments(MeetingWrite())
+    @blp.arguments(MeetingReplace())
     @blp.response_as_is(200, MeetingSchema, headers=ETAG_HEADER)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
@@ -311,9 +333,11 @@ class MeetingItem(MethodView):
     def put(self, data, meeting_id, stored):
         """Replace a meeting
 
-        The whole record, as for a create; fields left out take their defaults. Needs an API
-        key and `If-Match` with the current ETag.
+        The whole record, as for a create; fields left out take their defaults. The record as
+        a GET returned it may be sent back: its server-owned fields must then equal the stored
+        ones. Needs an API key and `If-Match` with the current ETag.
         """
+        _server_owned_unchanged(data, stored)
         if data.get("id", meeting_id) != meeting_id:
             abort(
                 422,
