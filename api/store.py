@@ -473,7 +473,7 @@ def save_meetings(
     try:
         links.settle(meetings, existing.keys())
     except links.LinkConflict as exc:
-        raise Conflict(exc.meeting_id, "related", str(exc)) from None
+        raise Conflict(exc.meeting_id, "related", f"Invalid related links: {exc}") from None
     old_links = defaultdict(set)
     for mid, other, relation in select_in(
         Relation.meeting, existing, Relation.meeting, Relation.other, Relation.relation
