@@ -16,6 +16,7 @@ from json.encoder import encode_basestring_ascii
 from flask import has_request_context, request
 
 from . import cors, security
+from .public_url import redact, redact_text
 
 HEADER = "X-Request-ID"
 # Ids end up in logs and in other services' headers: keep them to short printable ASCII.
@@ -182,10 +183,11 @@ class Frame:
         agent = environ.get("HTTP_USER_AGENT") or None
         # One JSON object, put together here: the strings a client sent are JSON-encoded (with
         # ASCII escapes, so a hostile path or header stays on its own line); the rest are
-        # numbers and names of our own.
+        # numbers and names of our own. An API key sent in the URL is never written.
         line = (
             f'{{"time": "{_utc(started)}", "logger": "{log.name}", "method": {_text(method)}, '
-            f'"path": {_text(path)}, "query": {_text(environ.get("QUERY_STRING", ""))}, '
+            f'"path": {_text(redact_text(path))}, '
+            f'"query": {_text(redact(environ.get("QUERY_STRING", "")))}, '
             f'"status": {int(code) if code.isdigit() else "null"}, '
             f'"duration_ms": {round((time.perf_counter() - clock) * 1000, 1)}, '
             f'"request_id": {_text(environ[REQUEST_ID])}, '

@@ -6,7 +6,7 @@ import flask_smorest
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access_log, auth, db, ratelimit, security
+from . import access_log, auth, db, public_url, ratelimit, security
 from .config import load
 from .errors import ProblemErrors
 from .openapi import DESCRIPTION, RateLimited
@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     # database or the rate limits are touched.
     app.wsgi_app = Reads(app.wsgi_app, read_budget)
     access_log.init_app(app)
+    public_url.init_app(app)  # links from the public URL, never a client's Host
     if proxies := app.config["MEETINGS_TRUSTED_PROXIES"]:
         # The client address (for logs and read limits) and the scheme (for links) come from
         # the proxies' X-Forwarded-* headers, trusting only as many hops as there are proxies.

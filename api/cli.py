@@ -1,5 +1,6 @@
 """The `meetings` command: serve, init-db, seed, keys, import, export, openapi."""
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -206,9 +207,12 @@ def serve(host, port, workers):
         if not Change.select().exists() and not Meeting.select().exists():
             click.echo(f"new database at {url}: {_seed(None, None)}", err=True)
     click.echo(f"serving http://{host}:{port}/v1/meetings (docs at /docs)", err=True)
+    from .public_url import served_at
     from .serving import Gunicorn, gunicorn_options
 
-    Gunicorn(create_app, gunicorn_options(host, port, workers)).run()
+    # Links name the address served at, unless a public URL or trusted proxies say otherwise.
+    app = functools.partial(create_app, {"SERVED_AT": served_at(host, port)})
+    Gunicorn(app, gunicorn_options(host, port, workers)).run()
 
 
 @main.command()

@@ -5,7 +5,9 @@ with a message naming the setting and what it expects.
 """
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from limits import parse_many
 from limits.errors import ConfigurationError
@@ -13,6 +15,7 @@ from limits.storage import SCHEMES, storage_from_string
 from platformdirs import user_data_dir
 
 from .db import ConfigError
+from .public_url import HOST
 
 
 def default_database_url() -> str:
@@ -63,6 +66,34 @@ def _storage(name: str, value) -> str:
     return uri
 
 
+def _public_url(name: str, value) -> str | None:
+    """An absolute http(s) URL that links start with, such as `https://api.example.org` or
+    `https://example.org/meetings`; its path is where a proxy mounts the API."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if (
+        not port_ok
+        or parts.scheme not in ("http", "https")
+        or not HOST.fullmatch(parts.netloc)
+        or not re.fullmatch(r"(/[A-Za-z0-9._~-]+)*/?", parts.path)
+        or parts.query
+        or parts.fragment
+        or "?" in text
+        or "#" in text
+    ):
+        raise ConfigError(
+            f"{name}={value!r}: expected an http or https URL with a host and at most a path, "
+            "such as 'https://api.example.org'"
+        )
+    return text.rstrip("/")
+
+
 def _log_level(name: str, value) -> str:
     level = str(value).strip().upper()
     levels = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -78,6 +109,7 @@ SETTINGS = {
     "MEETINGS_WRITE_RATE_LIMIT": ("60 per minute", _rate_limit),
     "MEETINGS_RATELIMIT_STORAGE": ("memory://", _storage),
     "MEETINGS_TRUSTED_PROXIES": (0, lambda n, v: _whole_number(n, v, least=0)),
+    "MEETINGS_PUBLIC_URL": (None, _public_url),
     "MEETINGS_LOG_LEVEL": ("INFO", _log_level),
 }
 

@@ -9,6 +9,8 @@ from werkzeug.exceptions import HTTPException
 
 from schemas.common import Problem
 
+from .public_url import query_as_sent, redact_text
+
 PROBLEM_TYPE = "application/problem+json"
 # RFC 9110 renamed 413 and 422; Python's table still has the old phrases.
 TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
@@ -19,15 +21,30 @@ def problem(status: int, detail: str, *, errors=None, headers=None) -> Response:
         "type": "about:blank",
         "title": TITLES.get(status) or http.HTTPStatus(status).phrase,
         "status": status,
-        "detail": detail,
-        "instance": request.full_path.rstrip("?") if request else None,
+        "detail": redact_text(detail),
+        "instance": _instance() if request else None,
     }
     if errors:
-        body["errors"] = errors
+        # A message may quote a value: a key given as one (`?country=mr_…`) goes no further.
+        body["errors"] = _redacted(errors)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _redacted(messages):
+    if isinstance(messages, dict):
+        return {name: _redacted(value) for name, value in messages.items()}
+    if isinstance(messages, list | tuple):
+        return [_redacted(value) for value in messages]
+    return redact_text(messages) if isinstance(messages, str) else messages
+
+
+def _instance() -> str:
+    """The request's path and its query as sent, any API key in it redacted."""
+    query = query_as_sent(request.environ)
+    return request.script_root + request.path + (f"?{query}" if query else "")
 
 
 def _field_errors(messages: dict) -> dict:

@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 import orjson
 from flask import request
 from flask_smorest import abort
-from werkzeug.wrappers import Request
 
 from . import counts, jsontext
 from .memo import Memo
+from .public_url import link_base, url_as_sent, without
 
 
 def _encode(state: dict) -> str:
@@ -26,7 +26,7 @@ def _decode(cursor: str, sort: str, width: int) -> dict:
             and state.get("s") == sort
             and isinstance(state.get("k"), list)
             and len(state["k"]) == width
-            and all(isinstance(v, str | int) for v in state["k"])
+            and all(isinstance(v, str) for v in state["k"])  # every list's keys are text
         )
     except (ValueError, binascii.Error, UnicodeDecodeError):
         valid = False
@@ -59,34 +59,20 @@ def after(keys, values, forward: bool):
 
 
 _urls = Memo(1024)
-# What a request's URL is made of, in the WSGI environ (after any proxy fix-up).
-_URL_PARTS = (
-    "wsgi.url_scheme",
-    "HTTP_HOST",
-    "SERVER_NAME",
-    "SERVER_PORT",
-    "SCRIPT_NAME",
-    "PATH_INFO",
-    "QUERY_STRING",
-)
 
 
-def page_urls(environ: dict, req=None) -> tuple[str, str]:
+def page_urls(environ: dict) -> tuple[str, str]:
     """The URL of the request `environ` describes, and the same with its cursor left out and
-    `cursor=` put last: the start of its neighbours' URLs. `req` is that request, if there is
-    one already (Flask's); else werkzeug reads one from `environ`. Worked out once per URL:
-    quoting the query again and turning the URL into an IRI cost more than the page's SQL."""
-    return _urls.get(
-        tuple(environ.get(part) for part in _URL_PARTS),
-        lambda: _work_out_urls(Request(environ) if req is None else req),
-    )
+    `cursor=` put last: the start of its neighbours' URLs. Both start from the public link
+    base and keep the query as it was sent, any API key in it redacted (`api.public_url`).
+    Worked out once per URL."""
+    key = (link_base(environ), environ.get("PATH_INFO"), environ.get("QUERY_STRING"))
+    return _urls.get(key, lambda: _work_out_urls(environ))
 
 
-def _work_out_urls(req: Request) -> tuple[str, str]:
-    base = req.base_url
-    pairs = list(req.args.items(multi=True))
-    here = urlencode(pairs)
-    kept = urlencode([p for p in pairs if p[0] != "cursor"]) if "cursor" in req.args else here
+def _work_out_urls(environ: dict) -> tuple[str, str]:
+    base, here = url_as_sent(environ)
+    kept = without(here, ("cursor",))
     return (
         f"{base}?{here}" if here else base,
         f"{base}?{kept}&cursor=" if kept else f"{base}?cursor=",
@@ -97,7 +83,7 @@ def _links(sort: str, next_key, prev_key, urls: tuple[str, str] | None = None) -
     """A page's self, next and prev links: this request's URL, and the same with the cursor of
     the next or previous page (None where there is none) in place of its own. `urls` are the
     request's `page_urls`, when the caller has them."""
-    here, start = page_urls(request.environ, request) if urls is None else urls
+    here, start = page_urls(request.environ) if urls is None else urls
 
     def at(direction: str, key) -> str | None:
         # Cursors are URL-safe base64: nothing in them needs quoting.
@@ -107,10 +93,12 @@ def _links(sort: str, next_key, prev_key, urls: tuple[str, str] | None = None) -
 
 
 def page_url(**replace) -> str:
-    """This request's URL with some query parameters replaced (None drops one)."""
-    pairs = [(k, v) for k, v in request.args.items(multi=True) if k not in replace]
-    pairs += [(k, v) for k, v in replace.items() if v is not None]
-    return request.base_url + ("?" + urlencode(pairs) if pairs else "")
+    """This request's URL as `page_urls` gives it, with some query parameters replaced, put
+    last (None drops one)."""
+    base, query = url_as_sent(request.environ)
+    added = urlencode([(k, v) for k, v in replace.items() if v is not None])
+    query = "&".join(filter(None, [without(query, replace) if replace else query, added]))
+    return f"{base}?{query}" if query else base
 
 
 def position(cursor: str | None, sort: str, width: int) -> tuple[bool, list | None]:
@@ -152,7 +140,7 @@ def paginate(
 ):
     """One page of `query` ordered by `keys` [(column, descending)], and its links and total.
 
-    `key_of(row)` gives a row's key values, as JSON-friendly strings or numbers. `filters`
+    `key_of(row)` gives a row's key values, as strings (a cursor holds no other). `filters`
     (what the query selects on) lets the total come from the count cache; `count_query`, if
     given, is the same selection in a shape that counts faster.
     """

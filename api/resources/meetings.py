@@ -235,7 +235,7 @@ class Meetings(MethodView):
         if media != "application/json":
             return _stream(media, filters, sort)
         start = page_start(cursor, sort)
-        body, headers = json_page(filters, limit, sort, start, page_urls(request.environ, request))
+        body, headers = json_page(filters, limit, sort, start, page_urls(request.environ))
         return Response(body, mimetype="application/json", headers=headers)
 
     @write
