@@ -8,6 +8,7 @@ import secrets
 from flask import g, request
 from flask_smorest import abort
 
+from . import ratelimit
 from .access_log import api_key_used
 from .models import ApiKey, utcnow
 
@@ -36,11 +37,15 @@ def revoke_key(name: str) -> bool:
 
 
 def _unauthorized(detail: str, error: str | None):
+    ratelimit.authentication_failed()
     challenge = 'Bearer realm="meetings"' + (f', error="{error}"' if error else "")
     abort(401, message=detail, headers={"WWW-Authenticate": challenge})
 
 
 def authenticate() -> ApiKey:
+    """The valid, unrevoked key the request carries, with its write counted; else a 401, or a
+    429 once the client's address has failed too often or the key's writes are spent."""
+    ratelimit.check_authentication_failures()
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
     if not header:
@@ -59,6 +64,7 @@ def authenticate() -> ApiKey:
     stored = row.key_hash if row else _hash(secrets.token_hex(16))
     if not hmac.compare_digest(stored, _hash(key)) or row is None or row.revoked_at:
         _unauthorized("The API key is not valid, or has been revoked.", "invalid_token")
+    ratelimit.spend_write(row.key_id)
     ApiKey.update(last_used_at=utcnow()).where(ApiKey.id == row.id).execute()
     api_key_used(row.name)
     return row

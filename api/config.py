@@ -107,6 +107,7 @@ SETTINGS = {
     "MEETINGS_MAX_BODY_BYTES": (1024 * 1024, lambda n, v: _whole_number(n, v, least=1)),
     "MEETINGS_READ_RATE_LIMIT": ("300 per minute", _rate_limit),
     "MEETINGS_WRITE_RATE_LIMIT": ("60 per minute", _rate_limit),
+    "MEETINGS_AUTH_FAILURE_LIMIT": ("10 per minute", _rate_limit),
     "MEETINGS_RATELIMIT_STORAGE": ("memory://", _storage),
     "MEETINGS_TRUSTED_PROXIES": (0, lambda n, v: _whole_number(n, v, least=0)),
     "MEETINGS_PUBLIC_URL": (None, _public_url),
@@ -116,7 +117,11 @@ SETTINGS = {
 
 # A test app (TESTING) counts nothing unless its test sets a limit: one test can make more
 # requests than a client is allowed.
-TEST_DEFAULTS = {"MEETINGS_READ_RATE_LIMIT": "off", "MEETINGS_WRITE_RATE_LIMIT": "off"}
+TEST_DEFAULTS = {
+    "MEETINGS_READ_RATE_LIMIT": "off",
+    "MEETINGS_WRITE_RATE_LIMIT": "off",
+    "MEETINGS_AUTH_FAILURE_LIMIT": "off",
+}
 
 
 def load(overrides: dict | None = None) -> dict:

@@ -48,7 +48,7 @@ class Reads:
 
     def __init__(self, wsgi_app, read_budget=None):
         self.wsgi_app = wsgi_app
-        # ratelimit.ReadBudget when reads are limited, else None.
+        # The reads' ratelimit.Budget when reads are limited, else None.
         self.read_budget = read_budget
 
     def __call__(self, environ, start_response):
@@ -69,7 +69,8 @@ class Reads:
         budget is spent (or its store is down): Flask then answers as it always does."""
         if self.read_budget is None:
             return []
-        return self.read_budget.spend(environ.get("REMOTE_ADDR") or "unknown")
+        count = self.read_budget.spend(environ.get("REMOTE_ADDR") or "unknown")
+        return count.headers if count is not None and count.allowed else None
 
     def _item(self, environ, start_response, meeting_id: str):
         try:

@@ -1,4 +1,6 @@
-"""Limits: request body size, reads per client address, writes per API key."""
+"""Limits: request body size, reads per client address, writes per API key.
+
+Failed authentications are in test_auth_limits.py."""
 
 import json
 
@@ -156,10 +158,18 @@ def test_writes_are_limited_per_api_key(database_url):
     assert response.headers["RateLimit-Remaining"] == "1"
 
 
-def test_writes_without_a_key_are_limited_per_address(database_url):
-    client = limited(database_url, MEETINGS_WRITE_RATE_LIMIT="1 per minute").test_client()
+def test_writes_without_a_key_are_limited_as_failed_authentications(database_url):
+    app = limited(
+        database_url,
+        MEETINGS_WRITE_RATE_LIMIT="1 per minute",
+        MEETINGS_AUTH_FAILURE_LIMIT="1/minute",
+    )
+    client = app.test_client()
     assert_problem(client.post("/v1/meetings", json={}), 401)
-    assert_problem(client.post("/v1/meetings", json={}), 429)
+    refused = client.post("/v1/meetings", json={})
+    problem = assert_problem(refused, 429)
+    assert "failed authentications" in problem["detail"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
     elsewhere = client.post("/v1/meetings", json={}, environ_base={"REMOTE_ADDR": "192.0.2.9"})
     assert_problem(elsewhere, 401)
 
@@ -185,4 +195,6 @@ def test_off_turns_one_limit_off(database_url):
         response = client.get("/v1/topics")
         assert response.status_code == 200
         assert "RateLimit-Limit" not in response.headers
-    assert client.post("/v1/meetings", json={}).headers["RateLimit-Limit"] == "1"
+    written = client.post("/v1/meetings", json={}, headers=key_for(app, "one"))
+    assert_problem(written, 422)
+    assert written.headers["RateLimit-Limit"] == "1"
