@@ -42,9 +42,9 @@ def _redacted(messages):
 
 
 def _instance() -> str:
-    """The request's path and its query as sent, any API key in it redacted."""
+    """The request's path and its query as sent, any API key in them redacted."""
     query = query_as_sent(request.environ)
-    return request.script_root + request.path + (f"?{query}" if query else "")
+    return request.script_root + redact_text(request.path) + (f"?{query}" if query else "")
 
 
 def _field_errors(messages: dict) -> dict:

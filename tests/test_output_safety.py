@@ -280,6 +280,16 @@ def test_a_key_in_the_query_never_reaches_a_link_a_problem_or_the_log(client, ca
     assert hidden not in log
 
 
+def test_a_key_in_the_path_is_not_echoed_either(client, capsys):
+    secret = key_like()
+    capsys.readouterr()
+    response = client.get(f"/v1/meetings/{secret}")
+    problem = assert_problem(response, 404)
+    assert problem["instance"] == "/v1/meetings/REDACTED"
+    assert_nowhere(response, secret)
+    assert secret not in capsys.readouterr().err
+
+
 def test_other_parameters_are_not_redacted(client):
     query = "limit=1&q=monkey&sort=date&topic=trade"
     assert (
