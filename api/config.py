@@ -106,7 +106,7 @@ def _log_level(name: str, value) -> str:
 SETTINGS = {
     "MEETINGS_MAX_BODY_BYTES": (1024 * 1024, lambda n, v: _whole_number(n, v, least=1)),
     "MEETINGS_READ_RATE_LIMIT": ("300 per minute", _rate_limit),
-    "MEETINGS_WRITE_RATE_LIMIT": ("60 per minute", _rate_limit),
+    "MEETINGS_WRITE_RATE_LIMIT": ("1200 per minute", _rate_limit),
     "MEETINGS_AUTH_FAILURE_LIMIT": ("10 per minute", _rate_limit),
     "MEETINGS_RATELIMIT_STORAGE": ("memory://", _storage),
     "MEETINGS_TRUSTED_PROXIES": (0, lambda n, v: _whole_number(n, v, least=0)),
