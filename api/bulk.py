@@ -21,6 +21,7 @@ from .db import db
 from .models import Change, Meeting, Relation
 from .records import portable_documents, stored_documents
 from .seeding import SeedError, flatten, parse_seed, with_references
+from .shared_records import Policy
 from .store import CHILDREN, Conflict, References, save_meetings
 
 BY_ID = [(Meeting.id, False)]
@@ -52,7 +53,7 @@ class Records(list):
 
     def __init__(self, records=(), references: References | None = None):
         super().__init__(records)
-        self.references = References(self) if references is None else references
+        self.references = References(self, Policy.IMPORT) if references is None else references
 
 
 def _seed_records(text: str, name: str) -> list[dict]:
@@ -155,7 +156,7 @@ def load_file(text: str, name: str, seed: bool = False) -> Records:
         return _seed_records(text, name)
     entries, lines = _entries(text, name)
     chunks = [entries[i : i + CHECK_CHUNK] for i in range(0, len(entries), CHECK_CHUNK)]
-    records, problems, seen, references = [], [], {}, References()
+    records, problems, seen, references = [], [], {}, References(policy=Policy.IMPORT)
     check = partial(_checked, name=name, lines=lines)
     # With many records, a forked child checks some of the chunks.
     codec = (_encode_checked, _decode_checked)

@@ -64,6 +64,10 @@ class Person(BaseModel):
     given_name = CharField(max_length=200, null=True)
     family_name = CharField(max_length=200, null=True)
     country = CharField(max_length=2, index=True)
+    # Migration 0010: a person has its own writes, ETag and changes.
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    revision = IntegerField(default=1)
 
 
 class Source(BaseModel):
@@ -74,6 +78,10 @@ class Source(BaseModel):
     published_at = CharField(max_length=20, null=True)
     seed_file = CharField(max_length=200, null=True)
     sha256 = CharField(max_length=64, null=True)
+    # Migration 0010: a source has its own writes, ETag and changes.
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    revision = IntegerField(default=1)
 
 
 class Meeting(BaseModel):
@@ -236,10 +244,16 @@ class Change(BaseModel):
     """The change log, in commit order: what `/v1/changes` serves to mirrors."""
 
     seq = AutoField()
+    # The id of the record changed: a meeting's, person's or source's, as `type` says (the
+    # column is older than people and sources in the log).
     meeting_id = CharField(max_length=100, index=True)
     op = CharField(max_length=8)
     revision = IntegerField()
     at = DateTimeField(default=utcnow)
+    type = CharField(max_length=8, default="meeting")  # migration 0010
+
+    class Meta:
+        indexes = ((("type", "seq"), False),)
 
 
 class ApiKey(BaseModel):

@@ -13,6 +13,7 @@ from schemas.seedfile import SeedFile
 
 from . import jsontext
 from .db import db
+from .shared_records import Policy, References
 from .store import Conflict, save_meetings
 
 
@@ -166,7 +167,8 @@ def load_seeds(paths: list[Path] | None = None, articles_dir: Path | None = None
     with_references(meetings, people, sources)
     with db.atomic():
         try:
-            outcome = save_meetings(meetings)
+            # Seed files are their people's and source's own records.
+            outcome = save_meetings(meetings, references=References(meetings, Policy.OWN))
         except Conflict as exc:
             path, index = origin[exc.meeting_id]
             raise SeedError(path, [f"meetings[{index}].{exc.field}: {exc}"]) from None

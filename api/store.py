@@ -33,6 +33,7 @@ from .models import (
     utcnow,
 )
 from .rows import CHUNK, converter, flat_values, insert_rows, insert_values, select_in
+from .shared_records import Mismatch, Policy, References, settle
 
 
 class Conflict(ValueError):
@@ -76,30 +77,21 @@ def _unchanged(data: dict, stored: str, digest: str) -> bool:
     return stored == digest or stored == _first_digest(data)
 
 
-def _save_shown(
-    model, records: list[dict], shown_by, batch: set[str], changes: list[dict]
+def save_shown(
+    model, given: dict, ids: set[str], policy: Policy, batch: set[str], changes: list[dict]
 ) -> set[str]:
-    """Insert or update records that meetings show (people, sources); returns the changed ids.
-
-    Inserts tolerate a concurrent writer adding the same record first. Meetings that show a
-    changed record get a new revision, except those of the batch being saved, which the caller
-    stores (and bumps) once.
+    """Stores the people or sources `given` (by id: each way it was given, with its meeting) as
+    `policy` allows, the others of `ids` locked meanwhile (`shared_records.settle`); returns
+    the ids of those changed. Meetings that show a changed record get a new revision, except
+    those of the batch being saved, which the caller stores (and bumps) once.
     """
-    columns = [f.name for f in model._meta.sorted_fields]
-    stored = {
-        row[0]: dict(zip(columns, row, strict=True))
-        for row in select_in(model.id, [r["id"] for r in records])
-    }
-    insert_rows(model, [r for r in records if r["id"] not in stored], ignore_conflicts=True)
-    changed = set()
-    for record in records:
-        old = stored.get(record["id"])
-        if old is not None and any(old[k] != v for k, v in record.items()):
-            model.update(**record).where(model.id == record["id"]).execute()
-            changed.add(record["id"])
+    try:
+        changed = settle(model, given, ids, policy, changes)
+    except Mismatch as exc:
+        raise Conflict(exc.meeting_id, exc.field, str(exc), exc.status) from None
     if changed:
-        link = shown_by.model
-        showing = {meeting for (meeting,) in select_in(shown_by, changed, link.meeting)}
+        shown_by = Participant.person if model is Person else MeetingSource.source
+        showing = {m for (m,) in select_in(shown_by, changed, shown_by.model.meeting)}
         _touch(showing - batch, changes, refresh_search=model is Person)
     return changed
 
@@ -140,45 +132,17 @@ def _stored_search_texts(ids: list[str]) -> dict[str, str]:
     return texts
 
 
-class References:
-    """What meetings refer to, gathered a record at a time (an import gathers it while the rest
-    of its file is still being checked): the people and sources given whole, which the records
-    then name by id, and the ids of every person, source and meeting referred to."""
-
-    def __init__(self, meetings=()):
-        self.people: dict[str, dict] = {}
-        self.sources: dict[str, dict] = {}
-        self.person_ids: set[str] = set()
-        self.source_ids: set[str] = set()
-        self.related_ids: set[str] = set()
-        for meeting in meetings:
-            self.add(meeting)
-
-    def add(self, meeting: dict) -> None:
-        for participant in meeting["participants"]:
-            person = participant["person"]
-            if isinstance(person, dict):
-                self.people[person["id"]] = person
-                person = participant["person"] = person["id"]
-            self.person_ids.add(person)
-        shown = meeting["sources"]
-        for i, source in enumerate(shown):
-            if isinstance(source, dict):
-                self.sources[source["id"]] = source
-                source = shown[i] = source["id"]
-            self.source_ids.add(source)
-        self.related_ids.update(r["id"] for r in meeting["related"])
-
-
 def _save_references(references: References, batch: set[str], changes: list[dict]) -> set[str]:
-    """People and sources given whole are stored first; the meetings refer to their ids.
-
-    Returns the ids of the people and sources that changed.
+    """People and sources given whole are stored first, as `references.policy` allows; the
+    meetings refer to their ids. Returns the ids of the people and sources that changed.
     """
-    people, sources = list(references.people.values()), list(references.sources.values())
-    return _save_shown(Person, people, Participant.person, batch, changes) | _save_shown(
-        Source, sources, MeetingSource.source, batch, changes
+    people = save_shown(
+        Person, references.people, references.person_ids, references.policy, batch, changes
     )
+    sources = save_shown(
+        Source, references.sources, references.source_ids, references.policy, batch, changes
+    )
+    return people | sources
 
 
 def delete_meeting(meeting_id: str, revision: int) -> None:

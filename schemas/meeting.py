@@ -15,9 +15,9 @@ from marshmallow import (
 )
 
 from .fastload import remembered
-from .fields import SLUG_PATTERN, CountryCode, PartialDateField, Whole, slug, slugify, topic
-from .person import PersonIn
-from .source import SourceIn, SourceRef
+from .fields import SLUG_PATTERN, CountryCode, PartialDateField, Whole, slug, topic
+from .person import PersonRefIn
+from .source import SourceRef, SourceRefIn
 
 TYPES = ("summit", "foreign_ministers", "senior_officials", "multilateral_summit", "other")
 FORMATS = ("in_person", "phone", "video", "hybrid")
@@ -115,17 +115,6 @@ def _errors(check, value) -> list[str]:
     return []
 
 
-class PersonRefIn(PersonIn):
-    id = fields.String(validate=slug, metadata={"description": "derived from the name if absent"})
-
-    @validates_schema
-    def _derive_id(self, data, **kwargs):
-        if "id" not in data:
-            data["id"] = slugify(data.get("name", ""))
-        if not data["id"]:
-            raise ValidationError("Cannot derive an id from this name.", field_name="id")
-
-
 _COUNTRY_CODE = CountryCode()
 
 
@@ -157,7 +146,7 @@ class ParticipantIn(_Strict):
         PersonRefIn,
         required=True,
         metadata={
-            "description": "a person's id, or the person (created, or updated if the id exists)",
+            "description": "a person's id, or the person: new, or as stored",
             "oneOf": [{"type": "string", "pattern": SLUG_PATTERN}, {"type": "object"}],
         },
     )
@@ -226,12 +215,12 @@ class MeetingIn(_Strict):
     topics = _topics()
     sources = fields.List(
         IdOrObject(
-            SourceIn,
+            SourceRefIn,
             metadata={"oneOf": [{"type": "string", "pattern": SLUG_PATTERN}, {"type": "object"}]},
         ),
         required=True,
         validate=validate.Length(min=1),
-        metadata={"description": "source ids, or sources (created, or updated if the id exists)"},
+        metadata={"description": "source ids, or sources: new, or as stored"},
     )
     related = fields.List(fields.Nested(RelatedIn), load_default=list)
 

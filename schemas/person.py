@@ -1,14 +1,16 @@
 """People who take part in meetings."""
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from .fields import CountryCode, slug
-from .source import MeetingBrief
+from .fields import CountryCode, slug, slugify
+from .source import SENT_BACK, MeetingBrief
 
 _name = validate.Length(min=1, max=200)
 
 
 class PersonIn(Schema):
+    """A person's own record: a seed file's `people`, or the body of a PUT."""
+
     class Meta:
         unknown = RAISE
 
@@ -21,6 +23,40 @@ class PersonIn(Schema):
     country = CountryCode(required=True)
 
 
+class PersonRefIn(Schema):
+    """A person as a meeting gives it. Nothing is filled in: the fields given are compared
+    with the stored person's (those left out are not), or make a new person, which then needs
+    `name` and `country`."""
+
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(validate=slug, metadata={"description": "derived from the name if absent"})
+    name = fields.String(validate=_name)
+    given_name = fields.String(allow_none=True, validate=_name)
+    family_name = fields.String(allow_none=True, validate=_name)
+    country = CountryCode()
+
+    @validates_schema
+    def _derive_id(self, data, **kwargs):
+        if "id" not in data:
+            data["id"] = slugify(data.get("name", ""))
+        if not data["id"]:
+            raise ValidationError("Cannot derive an id from this name.", field_name="id")
+
+
+class PersonReplace(PersonIn):
+    """A person as a PUT sends it, which may be the record exactly as a GET returned it: the
+    fields the server keeps are then compared with the stored ones, not written."""
+
+    id = fields.String(validate=slug, metadata={"description": "the URL's, if given"})
+    meeting_count = fields.Integer(strict=True, metadata={"description": SENT_BACK})
+    meetings = fields.List(fields.Raw(), metadata={"description": SENT_BACK})
+    created_at = fields.String(metadata={"description": SENT_BACK})
+    updated_at = fields.String(metadata={"description": SENT_BACK})
+    revision = fields.Integer(strict=True, metadata={"description": SENT_BACK})
+
+
 class Person(Schema):
     id = fields.String(metadata={"example": "yoko-kamikawa"})
     name = fields.String(metadata={"example": "Yoko Kamikawa"})
@@ -28,6 +64,9 @@ class Person(Schema):
     given_name = fields.String(allow_none=True)
     country = fields.String(metadata={"description": "ISO 3166-1 alpha-2"})
     meeting_count = fields.Integer()
+    created_at = fields.String(metadata={"description": "UTC instant"})
+    updated_at = fields.String(metadata={"description": "UTC instant"})
+    revision = fields.Integer(metadata={"description": "bumps on every change; the ETag's"})
 
 
 class Participation(Schema):

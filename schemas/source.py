@@ -6,6 +6,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .fields import Whole, slug
 
+SENT_BACK = "what a GET shows may be sent back: equal to the stored value, it is ignored"
+ARTICLE_FIELDS = ("seed_file", "sha256")
+
 
 def _instant_or_date(value: str) -> bool:
     for form in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%MZ", "%Y-%m-%d"):
@@ -17,24 +20,60 @@ def _instant_or_date(value: str) -> bool:
     raise ValidationError("Expected a UTC instant (YYYY-MM-DDTHH:MM:SSZ) or a date (YYYY-MM-DD).")
 
 
+_publisher = validate.Length(max=200)
+_title = validate.Length(min=1, max=500)
+_seed_file = Whole(r"^[\w.-]{1,200}$")
+_sha256 = Whole(r"^[0-9a-f]{64}$")
+_HEADLINE = "the headline, or null where the article shows none"
+_ARTICLE = "the seeded article's; never written through the API"
+
+
 class SourceIn(Schema):
+    """A source's own record, as a seed file states it."""
+
     class Meta:
         unknown = RAISE
 
     id = fields.String(required=True, validate=slug)
-    publisher = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    publisher = fields.String(allow_none=True, load_default=None, validate=_publisher)
     title = fields.String(
-        allow_none=True,
-        load_default=None,
-        validate=validate.Length(min=1, max=500),
-        metadata={"description": "the headline, or null where the article shows none"},
+        allow_none=True, load_default=None, validate=_title, metadata={"description": _HEADLINE}
     )
     url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
     published_at = fields.String(allow_none=True, load_default=None, validate=_instant_or_date)
-    seed_file = fields.String(
-        allow_none=True, load_default=None, validate=Whole(r"^[\w.-]{1,200}$")
-    )
-    sha256 = fields.String(allow_none=True, load_default=None, validate=Whole(r"^[0-9a-f]{64}$"))
+    seed_file = fields.String(allow_none=True, load_default=None, validate=_seed_file)
+    sha256 = fields.String(allow_none=True, load_default=None, validate=_sha256)
+
+
+class SourceRefIn(Schema):
+    """A source as a meeting gives it. Nothing is filled in: the fields given are compared
+    with the stored source's (those left out are not), or make a new source."""
+
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(required=True, validate=slug)
+    publisher = fields.String(allow_none=True, validate=_publisher)
+    title = fields.String(allow_none=True, validate=_title)
+    url = fields.Url(allow_none=True, schemes={"http", "https"})
+    published_at = fields.String(allow_none=True, validate=_instant_or_date)
+    seed_file = fields.String(allow_none=True, validate=_seed_file)
+    sha256 = fields.String(allow_none=True, validate=_sha256)
+
+
+class SourceReplace(SourceIn):
+    """A source as a PUT sends it, which may be the record exactly as a GET returned it: the
+    fields the server keeps, and the seeded article's, are then compared with the stored ones,
+    not written."""
+
+    id = fields.String(validate=slug, metadata={"description": "the URL's, if given"})
+    seed_file = fields.String(allow_none=True, metadata={"description": _ARTICLE})
+    sha256 = fields.String(allow_none=True, metadata={"description": _ARTICLE})
+    meeting_count = fields.Integer(strict=True, metadata={"description": SENT_BACK})
+    meetings = fields.List(fields.Raw(), metadata={"description": SENT_BACK})
+    created_at = fields.String(metadata={"description": SENT_BACK})
+    updated_at = fields.String(metadata={"description": SENT_BACK})
+    revision = fields.Integer(strict=True, metadata={"description": SENT_BACK})
 
 
 class SourceRef(Schema):
@@ -61,6 +100,9 @@ class MeetingBrief(Schema):
 class Source(SourceRef):
     sha256 = fields.String(allow_none=True, metadata={"description": "SHA-256 of the article text"})
     meeting_count = fields.Integer()
+    created_at = fields.String(metadata={"description": "UTC instant"})
+    updated_at = fields.String(metadata={"description": "UTC instant"})
+    revision = fields.Integer(metadata={"description": "bumps on every change; the ETag's"})
 
 
 class SourceDetail(Source):

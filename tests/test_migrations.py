@@ -118,6 +118,7 @@ def test_database_made_before_migrations_is_recognised(empty_database_url):
         "0006_search_by_date",
         "0008_fewer_indexes",
         "0009_filter_dates_kept",
+        "0010_shared_revisions",
     ]
 
 

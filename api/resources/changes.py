@@ -18,6 +18,8 @@ blp = Blueprint(
     description="Every create, update and delete, in commit order, for mirrors.",
 )
 
+TYPES = ("meeting", "person", "source")
+
 
 class ChangeArgs(Schema):
     class Meta:
@@ -33,11 +35,24 @@ class ChangeArgs(Schema):
         validate=validate.Range(min=1, max=MAX_LIMIT * 10),
         metadata={"description": "changes per page, 1 to 1000"},
     )
+    types = fields.List(
+        fields.String(validate=validate.OneOf(TYPES)),
+        data_key="type",
+        load_default=lambda: ["meeting"],
+        metadata={
+            "description": "the kinds of record whose changes to list; repeat it for several "
+            "(`type=meeting&type=person&type=source`). Meetings' only by default."
+        },
+    )
 
 
 class ChangeSchema(Schema):
     seq = fields.Integer(metadata={"description": "position in commit order; the next `since`"})
-    id = fields.String(metadata={"description": "the meeting's id"})
+    id = fields.String(metadata={"description": "the record's id"})
+    type = fields.String(
+        validate=validate.OneOf(TYPES),
+        metadata={"description": "what `id` names: a meeting, a person or a source"},
+    )
     op = fields.String(validate=validate.OneOf(["created", "updated", "deleted"]))
     revision = fields.Integer()
     at = fields.String(metadata={"description": "UTC instant"})
@@ -57,14 +72,18 @@ class ChangeList(Schema):
 class Changes(MethodView):
     @blp.arguments(ChangeArgs(), location="query", as_kwargs=True)
     @blp.response(200, ChangeList)
-    def get(self, since, limit):
+    def get(self, since, limit, types):
         """List changes
 
-        Changes after `since`, oldest first. Apply them in order (fetch the record for
-        `created` and `updated`, drop it for `deleted`) and follow `links.next`, which is
-        always given, to keep an exact copy; poll it to learn of new changes.
+        Changes after `since`, oldest first: meetings' by default, people's and sources' too
+        with `type`. Apply them in order (fetch the record for `created` and `updated`, drop it
+        for `deleted`) and follow `links.next`, which is always given, to keep an exact copy;
+        poll it to learn of new changes.
         """
+        types = sorted(set(types))
         query = Change.select().where(Change.seq > since)
+        if len(types) < len(TYPES):
+            query = query.where(Change.type.in_(types))
         rows = list(query.order_by(Change.seq).limit(limit))
         next_since = rows[-1].seq if rows else since
         links = {"self": page_url(), "next": page_url(since=str(next_since)), "prev": None}
@@ -72,6 +91,7 @@ class Changes(MethodView):
             {
                 "seq": c.seq,
                 "id": c.meeting_id,
+                "type": c.type,
                 "op": c.op,
                 "revision": c.revision,
                 "at": instant(c.at),
@@ -80,6 +100,8 @@ class Changes(MethodView):
         ]
         # Counting a long log reads all of it: once per state of the data, as list totals.
         total = (
-            counts.total(query.count, {"changes_after": since}) if len(rows) == limit else len(rows)
+            counts.total(query.count, {"changes_after": since, "types": types})
+            if len(rows) == limit
+            else len(rows)
         )
         return listing(data, links, total, next_since=next_since)

@@ -1,17 +1,23 @@
 """People who take part in meetings, with the title each held at each meeting."""
 
+from flask import Response, request
 from flask.views import MethodView
 
 from schemas.common import PageArgs, envelope
 from schemas.fields import CountryCode, could_be_id
 from schemas.person import Person as PersonSchema
-from schemas.person import PersonDetail
+from schemas.person import PersonDetail, PersonReplace
 
 from ..blueprint import Blueprint
+from ..documents import instant
 from ..errors import not_found
+from ..merge_patch import requested_patch
 from ..models import Meeting, Participant, Person
 from ..pagination import listing, paginate
 from ..records import meeting_counts
+from ..shared_writes import locked, patched, replace
+from ..writes import etag, matches, write
+from .meetings import ETAG_HEADER, IF_MATCH, MERGE_PATCH, SECURED
 
 blp = Blueprint(
     "people",
@@ -33,7 +39,40 @@ def document(person: Person, counts: dict) -> dict:
         "given_name": person.given_name,
         "country": person.country,
         "meeting_count": counts.get(person.id, 0),
+        "created_at": instant(person.created_at),
+        "updated_at": instant(person.updated_at),
+        "revision": person.revision,
     }
+
+
+def detail(person: Person) -> dict:
+    """A person as a GET shows them: with every meeting they took part in, newest first."""
+    rows = (
+        Participant.select(Participant, Meeting)
+        .join(Meeting)
+        .where(Participant.person == person.id)
+        .order_by(Meeting.date_first.desc(), Meeting.id)
+    )
+    meetings = [
+        {
+            "meeting": {
+                "id": p.meeting.id,
+                "title": p.meeting.title,
+                "date": p.meeting.date,
+                "date_precision": p.meeting.date_precision,
+            },
+            "title": p.title,
+            "country": p.country,
+            "side": p.side,
+        }
+        for p in rows
+    ]
+    return {**document(person, {person.id: len(meetings)}), "meetings": meetings}
+
+
+def _saved(person_id: str):
+    person = Person.get_by_id(person_id)
+    return detail(person), {"ETag": etag(person.id, person.revision)}
 
 
 @blp.route("")
@@ -62,36 +101,70 @@ class People(MethodView):
         return listing(data, links, total)
 
 
+PATCH_BODY = {
+    "required": True,
+    "content": {
+        MERGE_PATCH: {
+            "schema": {"type": "object", "description": "RFC 7396 JSON Merge Patch of the record"}
+        }
+    },
+}
+
+
 @blp.route("/<string:person_id>")
 class PersonItem(MethodView):
-    @blp.response(200, PersonDetail)
+    @blp.response(200, PersonDetail, headers=ETAG_HEADER)
+    @blp.alt_response(304, description="Not Modified: the `If-None-Match` ETag is current")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, person_id):
         """Get one person
 
-        With every meeting they took part in, newest first, and their title at each.
+        With every meeting they took part in, newest first, and their title at each. Send the
+        `ETag` back in `If-None-Match` to get a `304` while the person is unchanged.
         """
         if not could_be_id(person_id):
             not_found("person", person_id)
         person = Person.get_or_none(Person.id == person_id) or not_found("person", person_id)
-        rows = (
-            Participant.select(Participant, Meeting)
-            .join(Meeting)
-            .where(Participant.person == person.id)
-            .order_by(Meeting.date_first.desc(), Meeting.id)
+        tag = etag(person.id, person.revision)
+        if matches(request.headers.get("If-None-Match"), tag):
+            return Response(status=304, headers={"ETag": tag})
+        return detail(person), {"ETag": tag}
+
+    @write(target=locked(Person))
+    @blp.arguments(PersonReplace())
+    @blp.response(200, PersonDetail, headers=ETAG_HEADER)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
+    @blp.doc(parameters=[IF_MATCH], **SECURED)
+    def put(self, data, person_id, stored):
+        """Replace a person
+
+        The whole person; fields left out take their defaults. The meetings that show them get
+        new revisions. Needs an API key and `If-Match` with the current ETag.
+        """
+        replace(Person, person_id, data, detail(stored))
+        return _saved(person_id)
+
+    @write(target=locked(Person))
+    @blp.response(200, PersonDetail, headers=ETAG_HEADER)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
+    @blp.doc(parameters=[IF_MATCH], requestBody=PATCH_BODY, **SECURED)
+    def patch(self, person_id, stored):
+        """Change part of a person
+
+        An RFC 7396 JSON Merge Patch (`Content-Type: application/merge-patch+json`) of the
+        person as a GET shows them. The meetings that show them get new revisions. Needs an
+        API key and `If-Match` with the current ETag.
+        """
+        shown = detail(stored)
+        replace(
+            Person, person_id, patched(Person, PersonReplace(), shown, requested_patch()), shown
         )
-        meetings = [
-            {
-                "meeting": {
-                    "id": p.meeting.id,
-                    "title": p.meeting.title,
-                    "date": p.meeting.date,
-                    "date_precision": p.meeting.date_precision,
-                },
-                "title": p.title,
-                "country": p.country,
-                "side": p.side,
-            }
-            for p in rows
-        ]
-        return {**document(person, {person.id: len(meetings)}), "meetings": meetings}
+        return _saved(person_id)
