@@ -290,7 +290,7 @@ def serve(folder: Path, env: dict, workers: int = 2):
         try:
             if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy starting
             time.sleep(0.1)
     if process.poll() is not None or time.monotonic() >= deadline:
         process.kill()
