@@ -19,7 +19,7 @@ from . import changelog
 from .db import db
 from .errors import not_found
 from .merge_patch import merge_patch
-from .models import Source
+from .models import Meeting, MeetingSource, Participant, Person, Source
 from .shared_records import KINDS, Policy
 from .store import save_shown
 from .writes import check_if_match
@@ -38,13 +38,25 @@ def locked(model):
         if not could_be_id(record_id):
             not_found(kind, record_id)
         query = model.select().where(model.id == record_id)
-        if isinstance(db.obj, PostgresqlDatabase):
-            query = query.for_update()  # SQLite writers hold the database lock already
+        if isinstance(db.obj, PostgresqlDatabase):  # SQLite writers hold its one write lock
+            _lock_showing(model, record_id)
+            query = query.for_update()
         record = query.first() or not_found(kind, record_id)
         check_if_match(record)
         return record
 
     return target
+
+
+def _lock_showing(model, record_id: str) -> None:
+    """Locks the meetings that show the record, whose revisions the write bumps, before the
+    record itself: a meeting's write locks the meeting first, then (sharing) the people and
+    sources it shows, so both take their locks in one order and neither waits on the other
+    in a circle. A meeting write waiting here then reads the record as changed."""
+    shown_by = Participant.person if model is Person else MeetingSource.source
+    showing = shown_by.model.select(shown_by.model.meeting).where(shown_by == record_id)
+    locking = Meeting.select(Meeting.id).where(Meeting.id.in_(showing)).order_by(Meeting.id)
+    list(locking.for_update())
 
 
 def _kept(model) -> tuple[str, ...]:
