@@ -1,9 +1,5 @@
 """The meeting record: what clients and seed files send in, and what the API sends out."""
 
-import datetime as dt
-import zoneinfo
-from functools import cache
-
 from marshmallow import (
     RAISE,
     Schema,
@@ -16,6 +12,7 @@ from marshmallow import (
 
 from .fastload import remembered
 from .fields import SLUG_PATTERN, CountryCode, PartialDateField, Whole, slug, topic
+from .localtime import TIME_PATTERN, SkippedTime, is_zone, starts_at
 from .person import PersonRefIn
 from .source import SourceRef, SourceRefIn
 
@@ -35,29 +32,6 @@ INVERSE_RELATIONS = {
     "parent": "child",
 }
 SHOWN_RELATIONS = (*RELATIONS, "child")
-
-TIME_PATTERN = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
-
-
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def _is_zone(name: str) -> bool:
-    if name not in _zones():
-        raise ValidationError(f"Unknown IANA time zone {name!r}.")
-    return True
-
-
-def starts_at(date, start_time: str | None, timezone: str | None) -> dt.datetime | None:
-    """The UTC instant a meeting began, where its day, local time and zone are all known.
-    OverflowError where that instant falls outside the years 1 to 9999."""
-    if not (start_time and timezone and date.precision == "day"):
-        return None
-    hour, minute = map(int, start_time.split(":"))
-    local = dt.datetime.combine(date.first_day, dt.time(hour, minute), zoneinfo.ZoneInfo(timezone))
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _text(max_len: int, **kwargs):
@@ -156,7 +130,9 @@ class ParticipantIn(_Strict):
 
 
 class AgreedPointIn(_Strict):
-    position = fields.Integer(metadata={"description": "optional: its place in the list"})
+    position = fields.Integer(
+        strict=True, metadata={"description": "optional: its place in the list"}
+    )
     kind = fields.String(required=True, validate=validate.OneOf(POINT_KINDS))
     text = _text(2000, required=True)
     topics = _topics()
@@ -164,7 +140,9 @@ class AgreedPointIn(_Strict):
 
 
 class DiscussedIn(_Strict):
-    position = fields.Integer(metadata={"description": "optional: its place in the list"})
+    position = fields.Integer(
+        strict=True, metadata={"description": "optional: its place in the list"}
+    )
     text = _text(2000, required=True)
     topics = _topics()
     quote = _text(1000, allow_none=True, load_default=None)
@@ -196,9 +174,12 @@ class MeetingIn(_Strict):
     date_basis = fields.String(required=True, validate=validate.OneOf(DATE_BASES))
     date_note = _text(1000, allow_none=True, load_default=None)
     start_time = fields.String(allow_none=True, load_default=None, validate=Whole(TIME_PATTERN))
-    timezone = fields.String(allow_none=True, load_default=None, validate=_is_zone)
+    timezone = fields.String(allow_none=True, load_default=None, validate=is_zone)
     duration_minutes = fields.Integer(
-        allow_none=True, load_default=None, validate=validate.Range(min=1, max=60 * 24 * 14)
+        strict=True,
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=1, max=60 * 24 * 14),
     )
     duration_approximate = fields.Boolean(load_default=False)
     location = fields.Nested(LocationIn, allow_none=True, load_default=None)
@@ -256,6 +237,8 @@ class MeetingIn(_Strict):
                     starts_at(date, data["start_time"], data.get("timezone"))
             except OverflowError:
                 fail("start_time", "In this time zone it falls outside the years 1 to 9999 UTC.")
+            except SkippedTime as exc:
+                fail("start_time", str(exc))
         if data.get("format") == "phone" and data.get("location"):
             fail("location", "A phone call has no location.")
         for kind in ("agreed_points", "discussed"):
