@@ -19,7 +19,7 @@ from schemas.meeting import MeetingIn
 from . import forked, jsontext
 from .db import db
 from .models import Change, Meeting, Relation
-from .records import portable_documents, stored_documents
+from .records import portable_documents
 from .seeding import SeedError, flatten, parse_seed, with_references
 from .shared_records import Policy
 from .store import CHILDREN, Conflict, References, save_meetings
@@ -299,11 +299,11 @@ def import_records(records: list[dict], name: str, progress=None) -> Counter:
 
 def export_lines(fmt: str):
     """Every meeting, by id, as text chunks to write out."""
-    from .formats import batches, csv_lines  # with the web app's modules: only for export
+    from .formats import batches, csv_lines, stored  # with the web app's modules: only for export
 
     query = Meeting.select()
     if fmt == "csv":
-        yield from csv_lines(batches(query, stored_documents, BY_ID))
+        yield from csv_lines(batches(query, stored, BY_ID))
         return
     documents = batches(query, portable_documents, BY_ID)
     if fmt == "ndjson":

@@ -1,11 +1,19 @@
-"""Other representations of meetings, streamed in batches: CSV, NDJSON and iCalendar."""
+"""Other representations of meetings, streamed in batches: CSV, NDJSON and iCalendar.
+
+Each takes the meetings' stored documents (`meeting.document`, the JSON text a read sends) and
+yields the text to send: NDJSON sends each document as it is stored, CSV and iCalendar read it
+once with orjson.
+"""
 
 import csv
 import datetime as dt
 import io
-import json
+from functools import lru_cache
 
 import icalendar
+import orjson
+from icalendar import vCategory, vDDDTypes, vDuration, vText
+from icalendar.parser import Contentline
 
 from schemas.fields import PartialDate, lookup_country
 
@@ -44,6 +52,8 @@ CSV_COLUMNS = (
     "updated_at",
     "revision",
 )
+# What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ICAL_STATUS = {
     "held": "CONFIRMED",
     "scheduled": "TENTATIVE",
@@ -66,19 +76,61 @@ def batches(query, documents, keys):
         last = [getattr(rows[-1], column.name) for column, _ in keys]
 
 
-def ndjson_lines(documents):
-    for document in documents:
-        yield json.dumps(document, ensure_ascii=False) + "\n"
+def stored(meetings) -> list:
+    """The documents these meetings keep, as stored: what the formats below take."""
+    return [meeting.document for meeting in meetings]
+
+
+def pages(read, key_of):
+    """Every row that `read(after, limit)` gives, a batch at a time: each batch starts after
+    the key (`key_of`) of the last row of the one before, until a batch comes short."""
+    last = None
+    while True:
+        rows = read(last, BATCH)
+        yield from rows
+        if len(rows) < BATCH:
+            return
+        last = key_of(rows[-1])
+
+
+def _chunks(pieces):
+    """The pieces (bytes) joined into one chunk for each `BATCH` of them."""
+    chunk = []
+    for piece in pieces:
+        chunk.append(piece)
+        if len(chunk) == BATCH:
+            yield b"".join(chunk)
+            chunk = []
+    if chunk:
+        yield b"".join(chunk)
+
+
+def ndjson_lines(stored):
+    """One stored document a line, sent as it is stored."""
+    return _chunks(
+        (document.encode() if isinstance(document, str) else document) + b"\n"
+        for document in stored
+    )
 
 
 def _joined(values) -> str:
     return "; ".join(values)
 
 
-def csv_row(d: dict) -> dict:
+def safe_cells(values: list) -> list:
+    """CSV cells that no spreadsheet runs as formulas: text starting with `=`, `+`, `-`, `@`,
+    a tab or a carriage return gets a single quote in front, as OWASP recommends."""
+    return [
+        "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+        for value in values
+    ]
+
+
+def csv_row(d: dict) -> list:
+    """A document as one flat CSV row, in the order of `CSV_COLUMNS`, its cells made safe."""
     location = d["location"] or {}
-    return {
-        **{k: d[k] for k in CSV_COLUMNS if k in d and not isinstance(d[k], list | dict)},
+    flat = {
+        **d,
         **{f"location_{k}": location.get(k) for k in ("venue", "city", "region", "country")},
         "parties": _joined(p["country"] for p in d["parties"]),
         "participants": _joined(
@@ -90,20 +142,21 @@ def csv_row(d: dict) -> dict:
         "sources": _joined(s["id"] for s in d["sources"]),
         "related": _joined(f"{r['id']} ({r['relation']})" for r in d["related"]),
     }
+    return safe_cells([flat.get(column) for column in CSV_COLUMNS])
 
 
-def csv_lines(documents):
+def csv_lines(stored):
+    """A header, then one row a stored document, a batch of rows a chunk."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for i, document in enumerate(stored, 1):
+        writer.writerow(csv_row(orjson.loads(document)))
+        if i % BATCH == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
     yield buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    for document in documents:
-        writer.writerow(csv_row(document))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
 
 
 def _calendar_parts() -> tuple[bytes, bytes]:
@@ -116,41 +169,69 @@ def _calendar_parts() -> tuple[bytes, bytes]:
     return text[: -len(end)], end
 
 
-def event(d: dict) -> icalendar.Event:
-    item = icalendar.Event()
-    item.add("uid", f"{d['id']}@meeting-records")
-    item.add("summary", d["title"])
-    item.add(
-        "dtstamp",
-        dt.datetime.strptime(d["updated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC),
-    )
-    item.add("status", ICAL_STATUS[d["status"]])
+def _content_line(name: str, value) -> bytes:
+    """One property as icalendar writes it. A line over 75 octets is folded (RFC 5545, 3.1)
+    by icalendar's Contentline; a shorter one is sent as it is, sparing the folding its walk
+    through every character."""
+    line = Contentline.from_parts(name, value.params, value)
+    text = line.encode()
+    return text if len(text) <= 75 else line.to_ical()
+
+
+VALUE_TYPES = {
+    "DTSTART": vDDDTypes,
+    "DTEND": vDDDTypes,
+    "DTSTAMP": lambda instant: vDDDTypes(dt.datetime.fromisoformat(instant)),
+    "DURATION": lambda minutes: vDuration(dt.timedelta(minutes=minutes)),
+    "CATEGORIES": lambda topics: vCategory(list(topics)),
+    "LOCATION": vText,
+    "STATUS": vText,
+}
+
+
+@lru_cache(maxsize=8192)
+def _shared_line(name: str, value) -> bytes:
+    """The content line of a value that many events share: a day, an update instant (a whole
+    import shares a few), a duration, topics, a place, a status."""
+    return _content_line(name, VALUE_TYPES[name](value))
+
+
+def event(d: dict) -> bytes:
+    """One VEVENT, each property a content line made (escaped and folded) by icalendar, in
+    the order `icalendar.Event` writes them: the canonical ones first, then the rest by name.
+
+    The lines are made directly: an `icalendar.Event` works out each value's type from its
+    name and sorts its properties again, twice the work for the same text."""
     note = d["summary"]
+    lines = [b"BEGIN:VEVENT", _content_line("SUMMARY", vText(d["title"]))]
     if d["starts_at"]:
-        start = dt.datetime.strptime(d["starts_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-        item.add("dtstart", start)
+        start = dt.datetime.fromisoformat(d["starts_at"])
+        lines.append(_content_line("DTSTART", vDDDTypes(start)))
         if d["duration_minutes"]:
-            item.add("duration", dt.timedelta(minutes=d["duration_minutes"]))
+            lines.append(_shared_line("DURATION", d["duration_minutes"]))
     else:
         # All day: the day itself, or the whole month or year when that is all that is known.
         days = PartialDate.parse(d["date"])
-        item.add("dtstart", days.first_day)
-        item.add("dtend", days.last_day + dt.timedelta(days=1))
+        lines.append(_shared_line("DTSTART", days.first_day))
+        lines.append(_shared_line("DTEND", days.last_day + dt.timedelta(days=1)))
         if d["date_precision"] != "day":
             note += f"\n\nDate known to the {d['date_precision']} only: {d['date']}."
-    item.add("description", note)
-    if d["location"]:
-        loc = d["location"]
-        parts = [loc["venue"], loc["city"], loc["region"], lookup_country(loc["country"]).name]
-        item.add("location", ", ".join(p for p in parts if p))
+    lines.append(_shared_line("DTSTAMP", d["updated_at"]))
+    lines.append(_content_line("UID", vText(f"{d['id']}@meeting-records")))
     if d["topics"]:
-        item.add("categories", d["topics"])
-    return item
+        lines.append(_shared_line("CATEGORIES", tuple(d["topics"])))
+    lines.append(_content_line("DESCRIPTION", vText(note)))
+    if loc := d["location"]:
+        parts = [loc["venue"], loc["city"], loc["region"], lookup_country(loc["country"]).name]
+        lines.append(_shared_line("LOCATION", ", ".join(p for p in parts if p)))
+    lines.append(_shared_line("STATUS", ICAL_STATUS[d["status"]]))
+    lines.append(b"END:VEVENT\r\n")
+    return b"\r\n".join(lines)
 
 
-def ical_lines(documents):
+def ical_lines(stored):
+    """A calendar with one event a stored document, a batch of events a chunk."""
     head, tail = _calendar_parts()
     yield head
-    for document in documents:
-        yield event(document).to_ical()
+    yield from _chunks(event(orjson.loads(document)) for document in stored)
     yield tail

@@ -31,7 +31,6 @@ from ..records import (
     portable_documents,
     search_page,
     searches_by_date,
-    stored_documents,
     stored_item,
 )
 from ..store import claim_meeting_id, delete_meeting, save_meetings
@@ -44,10 +43,6 @@ blp = Blueprint(
     description="Diplomatic meetings, each a typed record backed by its sources.",
 )
 
-SORT_KEYS = {
-    "date": [(Meeting.date_first, False), (Meeting.id, False)],
-    "-date": [(Meeting.date_first, True), (Meeting.id, False)],
-}
 STREAMS = {
     "text/csv": formats.csv_lines,
     "application/x-ndjson": formats.ndjson_lines,
@@ -89,8 +84,18 @@ LIST_FORMATS = {
 
 
 def _stream(media: str, filters: dict, sort: str) -> Response:
-    documents = formats.batches(filter_meetings(filters), stored_documents, SORT_KEYS[sort])
-    body = stream_with_context(STREAMS[media](documents))
+    """Every match in one response, read a batch at a time as JSON pages read theirs."""
+    version = counts.data_version()
+    _, walk, driver = _page_plan(filters, version)
+
+    def read(after: list | None, limit: int) -> list[tuple]:
+        shape = {"descending": sort == "-date", "forward": True, "after": after, "limit": limit}
+        if searches_by_date(filters):
+            return search_page(filters, version=version, **shape)
+        return page_rows(filters, walk=walk, driver=driver, **shape)
+
+    stored = (row[2] for row in formats.pages(read, _key))
+    body = stream_with_context(STREAMS[media](stored))
     sent_as_stream()
     mimetype = media + ("; charset=utf-8" if media != "application/x-ndjson" else "")
     return Response(body, headers={"Content-Type": mimetype, "Vary": "Accept"})
