@@ -21,11 +21,11 @@ class QueryParser(FlaskParser):
         self._parsed = Memo(1024)
 
     def _raw_load_json(self, req):
-        """A JSON body as webargs reads it, refused as invalid where it nests too deeply or
-        holds a lone surrogate or a NUL character (see `api.jsontext`)."""
+        """A JSON body, read by `api.jsontext`: invalid where it is not UTF-8, repeats a key,
+        holds a huge integer, nests too deeply, or holds a lone surrogate or a NUL character."""
         if not is_json_request(req):
             return core.missing
-        return jsontext.loads(req.get_data(cache=True), parse=core.parse_json)
+        return jsontext.loads(req.get_data(cache=True))
 
     def parse(self, argmap, req=None, *, location=None, validate=None, **kwargs):
         """Query arguments, validated once per query string and schema: what a query string

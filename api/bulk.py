@@ -68,29 +68,46 @@ def _seed_records(text: str, name: str) -> list[dict]:
     )
 
 
-def _entries(text: str, name: str) -> tuple[list[tuple[str, object]], bool]:
-    """Each record's place and its text (an NDJSON line) or value (in a JSON array), and
-    whether they are lines still to parse."""
-    if text.lstrip().startswith("["):
+def _entries(data: bytes, name: str) -> tuple[list[tuple[str, object]], bool]:
+    """Each record's place and its text (an NDJSON line, as bytes) or value (in a JSON array),
+    and whether they are lines still to parse. Lines end at line feeds only: a record's text
+    may hold any other line separator, such as U+2028, as it is."""
+    if data.lstrip().startswith(b"["):
         try:
-            records = _parsed(text)
+            records = _parsed(data)
         except ValueError as exc:
             raise ImportError_(f"{name}: not valid JSON: {exc}") from None
         return [(f"[{i}]", r) for i, r in enumerate(records)], False
-    numbered = enumerate(text.splitlines(), 1)
+    numbered = enumerate(data.split(b"\n"), 1)
     return [(f"line {number}", line) for number, line in numbered if line.strip()], True
 
 
-def _parsed(text: str):
-    """JSON text parsed by orjson, or where orjson refuses (NaN, an integer over 64 bits, a lone
-    surrogate escape) as the API reads it (`jsontext.loads`): the same values either way, and
-    the standard library's words for what is wrong. Either way a NUL character is refused, as
-    the API refuses it; only a text with its escape is looked through for one."""
+def _text(data: bytes, name: str) -> str:
+    """A file's UTF-8 text; an ImportError_ naming the line (and column) where it is not."""
+    try:
+        return data.decode()
+    except UnicodeDecodeError as exc:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        line, column = data.count(b"\n", 0, start) + 1, len(data[start : exc.start].decode()) + 1
+        raise ImportError_(
+            f"{name}: line {line}: not UTF-8: byte {data[exc.start]:#04x} at column {column}"
+        ) from None
+
+
+def _parsed(text: str | bytes):
+    """UTF-8 JSON text read as the API reads it (`jsontext.loads`), through orjson where that
+    gives the same value: the same values either way, and the standard library's words for
+    what is wrong. orjson refuses NaN, integers over 64 bits, lone surrogate escapes and bytes
+    that are not UTF-8, and takes a NUL character and the last of repeated keys: a text it
+    refuses, or that may hold either (`jsontext.may_repeat_keys`), is read again."""
+    text = text.encode() if isinstance(text, str) else text
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return jsontext.loads(text)
-    return jsontext.checked(value, text) if "\\u0000" in text else value
+    if b"\\u0000" in text or jsontext.may_repeat_keys(text, value):
+        return jsontext.loads(text)
+    return value
 
 
 def _checked(entries, name: str, lines: bool) -> tuple[list, str | None]:
@@ -147,14 +164,16 @@ def _decode_checked(data: bytes):
     return checked, bad_json
 
 
-def load_file(text: str, name: str, seed: bool = False) -> Records:
-    """Validated records from NDJSON, a JSON array or (with `seed`) a seed file's YAML.
+def load_file(text: str | bytes, name: str, seed: bool = False) -> Records:
+    """Validated records from NDJSON, a JSON array or (with `seed`) a seed file's YAML, read
+    as UTF-8 where given as bytes.
 
     What the records refer to is gathered here, as each chunk comes back checked: that work
     then runs while the helper process is still checking the rest."""
+    data = text.encode() if isinstance(text, str) else text
     if seed:
-        return _seed_records(text, name)
-    entries, lines = _entries(text, name)
+        return _seed_records(_text(data, name), name)
+    entries, lines = _entries(data, name)
     chunks = [entries[i : i + CHECK_CHUNK] for i in range(0, len(entries), CHECK_CHUNK)]
     records, problems, seen, references = [], [], {}, References(policy=Policy.IMPORT)
     check = partial(_checked, name=name, lines=lines)

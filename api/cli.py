@@ -140,13 +140,15 @@ def keys_revoke(name):
 
 
 @main.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 def import_(file):
-    """Import meetings from FILE (`-` for standard input): NDJSON, a JSON array, or a seed
-    file (.yaml). All or nothing: one invalid record and nothing is stored."""
+    """Import meetings from FILE (`-` for standard input), in UTF-8: NDJSON, a JSON array, or a
+    seed file (.yaml). All or nothing: one invalid record and nothing is stored."""
     _bind()
     _schema_ready()
-    name = file.name if file.name != "<stdin>" else "stdin"
+    name = getattr(file, "name", "<stdin>")
+    name = name if name != "<stdin>" else "stdin"
+    # Bytes: the import reads them as UTF-8 itself, naming the line where they are not.
     text = file.read()
     try:
         with bulk.collector_paused():

@@ -2,10 +2,16 @@
 huge integers, numbers that are not whole, repeated keys, local times the clocks skipped,
 bodies, URLs and headers over the limits, and import files that are not UTF-8."""
 
+import base64
 import json
 
 import pytest
+from click.testing import CliRunner
 from conftest import assert_problem, new_meeting
+
+from api import db
+from api.cli import main
+from api.models import Change, Meeting
 
 MEETINGS = "/v1/meetings"
 TARGET = "2024-12-11-jp-kr-foreign-ministers-phone-call"  # a seeded meeting
@@ -59,6 +65,47 @@ def body_with(method: str, **fields) -> str:
 WRITES = ["post", "put", "patch"]
 
 
+# --- Huge integers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", WRITES)
+def test_an_integer_of_more_than_4300_digits_is_invalid_json_naming_where(client, auth, method):
+    field = '"duration_minutes": '
+    text = body_with(method, duration_minutes=1).replace(field + "1", field + HUGE)
+    problem = refused_json(client, auth, method, text, "an integer of 5,001 digits")
+    assert f"(char {text.index(HUGE)})" in problem["detail"]
+
+
+@pytest.mark.parametrize("method", WRITES)
+def test_a_large_integer_within_the_digits_is_a_422_on_its_field(client, auth, method):
+    before = state(client)
+    response = send(client, auth, method, body_with(method, duration_minutes=10**40))
+    assert_problem(response, 422, "duration_minutes")
+    assert state(client) == before
+
+
+@pytest.mark.parametrize(
+    "path, sort",
+    [(MEETINGS, "-date"), ("/v1/people", "id"), ("/v1/countries", "code"), ("/v1/topics", "topic")],
+)
+@pytest.mark.parametrize("keys", ["[5]", f"[1{'0' * 30}]", '["2024-12-11", 5]', f"[{HUGE}]"])
+def test_a_cursor_holding_an_integer_is_an_invalid_cursor(client, path, sort, keys):
+    """Every list's keys are text: a cursor (opaque, but easily made) holding a number is a
+    422, not a 500 where a number met text, and one too long to read is a 422 too."""
+    text = f'{{"d": "next", "s": "{sort}", "k": {keys}}}'
+    given = base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    assert_problem(client.get(f"{path}?cursor={given}"), 422, "cursor")
+
+
+@pytest.mark.parametrize(
+    "query, name",
+    [(f"limit={HUGE}", "limit"), (f"since={HUGE}", "since"), ("since=1" + "0" * 30, "since")],
+)
+def test_a_huge_integer_in_a_query_is_a_422_naming_it(client, query, name):
+    path = "/v1/changes" if name == "since" else MEETINGS
+    assert_problem(client.get(f"{path}?{query}"), 422, name)
+
+
 # --- Numbers that are not whole -------------------------------------------------------------
 
 
@@ -82,6 +129,32 @@ def test_a_point_position_takes_whole_numbers_only(client, auth, kind):
     response = send(client, auth, "post", body_with("post", **{kind: [point]}))
     assert_problem(response, 422, kind)
     assert state(client) == before
+
+
+# --- Repeated keys --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", WRITES)
+@pytest.mark.parametrize("spelled", ['"title"', '"\\u0074itle"'])
+def test_a_key_repeated_in_one_object_is_invalid_json_naming_it(client, auth, method, spelled):
+    """JSON leaves a repeated key's meaning open; Python kept the last value. The same key
+    spelled with an escape is the same key."""
+    text = body_with(method, title="First")
+    text = text.replace('"title": "First"', f'"title": "First", {spelled}: "Second"')
+    problem = refused_json(client, auth, method, text, "key 'title' repeated in one object")
+    assert f"(char {text.index(f', {spelled}') + 2})" in problem["detail"]
+
+
+def test_a_key_repeated_in_a_nested_object_is_named_where_it_stands(client, auth):
+    text = json.dumps(new_meeting()).replace('"name": "Min-ho Lee"', '"name": "A", "name": "B"')
+    where = text.index('"name": "B"')
+    problem = refused_json(client, auth, "post", text, "key 'name' repeated in one object")
+    assert f"(char {where})" in problem["detail"]
+
+
+def test_the_same_key_in_two_objects_is_no_repeat(client, auth):
+    response = send(client, auth, "post", json.dumps(new_meeting()))
+    assert response.status_code == 201, response.get_json()
 
 
 # --- Local times the clocks skipped ---------------------------------------------------------
@@ -112,3 +185,97 @@ def test_a_local_time_the_clocks_showed_twice_is_the_first_of_the_two(client, au
     response = send(client, auth, "put", json.dumps(after_gap))
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["starts_at"] == "2025-03-09T07:00:00Z"
+
+
+# --- Import files ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stored(database_url, monkeypatch):
+    """What is stored in the seeded database `meetings import` writes to: its meetings, each
+    with its revision, and the last change in the log."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+    def now():
+        db.bind(database_url)
+        with db.db.connection_context():
+            meetings = dict(Meeting.select(Meeting.id, Meeting.revision).tuples())
+            return meetings, Change.select(Change.seq).order_by(Change.seq.desc()).scalar()
+
+    return now
+
+
+def imported(path) -> str:
+    result = CliRunner().invoke(main, ["import", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.output.startswith("Error: import rejected, nothing was stored:\n")
+    return result.output
+
+
+def lines(count: int) -> list[str]:
+    return [json.dumps(new_meeting(id=f"imported-{i}"), ensure_ascii=False) for i in range(count)]
+
+
+def test_an_import_that_is_not_utf8_names_the_line_and_stores_nothing(tmp_path, stored):
+    before = stored()
+    path = tmp_path / "not-utf8.ndjson"
+    records = lines(3)
+    column = records[1].index("Aki Tanaka") + 3  # where the byte stands, counted from 1
+    raw = [record.encode() for record in records]
+    raw[1] = raw[1].replace(b"Aki Tanaka", b"Ak\xef Tanaka")
+    text = b"\n".join(raw)
+    path.write_bytes(text + b"\n")
+    assert f"line 2: not valid JSON: not UTF-8: byte 0xef: line 1 column {column}" in imported(path)
+    path.write_bytes(b"[" + text.replace(b"\n", b",\n") + b"]")
+    assert f"not valid JSON: not UTF-8: byte 0xef: line 2 column {column}" in imported(path)
+    seed = tmp_path / "not-utf8.yaml"
+    seed.write_bytes("source:\n  id: caf\xe9\n".encode("latin-1"))
+    assert "not-utf8.yaml: line 2: not UTF-8: byte 0xe9 at column 10" in imported(seed)
+    assert stored() == before
+
+
+BAD_LINES = {
+    "not whole": (
+        json.dumps(new_meeting(id="bad", duration_minutes=1.5)),
+        "line 2: duration_minutes: Not a valid integer.",
+    ),
+    "huge": (
+        json.dumps(new_meeting(id="bad", duration_minutes=1)).replace(": 1}", f": {HUGE}}}"),
+        "line 2: not valid JSON: an integer of 5,001 digits",
+    ),
+    "repeated": (
+        json.dumps(new_meeting(id="bad")).replace('"title": ', '"title": "One", "title": '),
+        "line 2: not valid JSON: key 'title' repeated in one object",
+    ),
+    "skipped time": (
+        json.dumps(new_meeting(id="bad", **GAP)),
+        "line 2: start_time: There was no 02:30 on 2025-03-09 in America/New_York",
+    ),
+}
+
+
+@pytest.mark.parametrize("bad", BAD_LINES)
+def test_an_import_line_with_a_bad_value_is_named_and_nothing_is_stored(tmp_path, stored, bad):
+    before = stored()
+    line, named = BAD_LINES[bad]
+    path = tmp_path / "bad.ndjson"
+    path.write_text("\n".join([*lines(1), line, *lines(3)[1:]]) + "\n", encoding="utf-8")
+    assert named in imported(path)
+    assert stored() == before
+
+
+def test_an_import_line_may_hold_any_line_separator_but_a_line_feed(tmp_path, stored):
+    """Lines end at line feeds: U+2028, U+2029 or NEL in a record's text is that text."""
+    records = lines(2)
+    text = "Keep\u2028in\x85close\u2029contact."
+    records[1] = records[1].replace("Keep in close contact.", text)
+    path = tmp_path / "separators.ndjson"
+    path.write_text("\n".join(records) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "2 created, 0 updated, 0 unchanged"
+    stored()  # binds the database
+    with db.db.connection_context():
+        document = json.loads(Meeting.get_by_id("imported-1").document)
+    assert document["agreed_points"][0]["text"] == text
