@@ -65,9 +65,11 @@ _second: list = [None, ""]  # the last whole second formatted, and its text
 def _utc(seconds: float) -> str:
     """An instant as `2024-09-06T01:02:03.456Z`; the whole second is formatted once."""
     whole = int(seconds)
-    if whole != _second[0]:
-        _second[:] = [whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))]
-    return f"{_second[1]}.{int((seconds - whole) * 1000):03d}Z"
+    formatted, text = _second  # read at once: another thread may set it meanwhile
+    if whole != formatted:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+        _second[:] = [whole, text]
+    return f"{text}.{int((seconds - whole) * 1000):03d}Z"
 
 
 def _new_id(given: str | None) -> str:

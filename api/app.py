@@ -6,7 +6,7 @@ import flask_smorest
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access_log, auth, db, public_url, ratelimit, security
+from . import access_log, auth, db, public_url, ratelimit, request_limits, security
 from .config import load
 from .errors import ProblemErrors
 from .openapi import DESCRIPTION, RateLimited
@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load(config))
     app.json.sort_keys = False
     app.json.ensure_ascii = False
+    request_limits.init_app(app)  # first: an oversize request is refused before all else
     db.init_app(app)
     read_budget = ratelimit.init_app(app)
     # WSGI middleware, innermost first. Reads of one meeting and JSON pages of meetings are

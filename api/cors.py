@@ -5,6 +5,8 @@ Access-Control-Allow-* headers, so the browser never sends the request. The head
 by the access-log middleware (api.access_log.Frame), around every response.
 """
 
+from .request_limits import within_limits
+
 READS = ("GET", "HEAD")
 EXPOSED = (
     "ETag, Link, X-Request-ID, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After"
@@ -23,8 +25,10 @@ PREFLIGHT = [
 
 def is_read_preflight(environ) -> bool:
     """A preflight for a read: answered 204 before the app sees it. One for anything else gets
-    Flask's own OPTIONS answer, with no CORS headers."""
+    Flask's own OPTIONS answer, with no CORS headers; one over the size limits, Flask's 414 or
+    431."""
     return (
         environ.get("REQUEST_METHOD") == "OPTIONS"
         and environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD") in READS
+        and within_limits(environ)
     )

@@ -7,6 +7,7 @@ the data changed.
 """
 
 from collections import OrderedDict
+from contextlib import suppress
 
 from .db import db
 
@@ -31,12 +32,15 @@ def total(count, filters: dict, version: int | None = None) -> int:
     key = (db.obj.database, _key(filters))
     version = data_version() if version is None else version
     cached = _cache.get(key)
+    # A worker's threads share the cache: another may let a key go between two steps here.
     if cached is not None and cached[0] == version:
-        _cache.move_to_end(key)
+        with suppress(KeyError):
+            _cache.move_to_end(key)
         return cached[1]
     number = count()
     _cache[key] = (version, number)
-    _cache.move_to_end(key)
+    with suppress(KeyError):
+        _cache.move_to_end(key)
     while len(_cache) > SIZE:
         _cache.popitem(last=False)
     return number

@@ -61,8 +61,9 @@ def instant(value) -> str | None:
     datetime)."""
     if value is None:
         return None
-    if value == _last_instant[0]:  # documents written together share their timestamps
-        return _last_instant[1]
+    last, text = _last_instant  # read at once: another thread may set it meanwhile
+    if value == last:  # documents written together share their timestamps
+        return text
     given = value
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)

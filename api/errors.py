@@ -12,8 +12,8 @@ from schemas.common import Problem
 from .public_url import query_as_sent, redact_text
 
 PROBLEM_TYPE = "application/problem+json"
-# RFC 9110 renamed 413 and 422; Python's table still has the old phrases.
-TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+# RFC 9110 renamed 413, 414 and 422; Python's table still has the old phrases.
+TITLES = {413: "Content Too Large", 414: "URI Too Long", 422: "Unprocessable Content"}
 
 
 def problem(status: int, detail: str, *, errors=None, headers=None) -> Response:

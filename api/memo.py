@@ -1,6 +1,7 @@
 """A small least-recently-used memo, for values that one input always gives."""
 
 from collections import OrderedDict
+from contextlib import suppress
 
 
 class Memo:
@@ -19,5 +20,7 @@ class Memo:
             if len(self._values) > self.size:
                 self._values.popitem(last=False)
         else:
-            self._values.move_to_end(key)
+            # A worker's other threads may have let it go meanwhile: it is no less the value.
+            with suppress(KeyError):
+                self._values.move_to_end(key)
         return value

@@ -25,6 +25,7 @@ from .blueprint import Blueprint
 from .db import close_after_error
 from .pagination import page_urls
 from .records import stored_item
+from .request_limits import within_limits
 from .resources.meetings import LIST_ARGS, chosen_type, json_page, page_start
 from .writes import etag, matches
 
@@ -52,7 +53,8 @@ class Reads:
         self.read_budget = read_budget
 
     def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") in READS:
+        # A request over the size limits goes to Flask, which refuses it (414 or 431).
+        if environ.get("REQUEST_METHOD") in READS and within_limits(environ):
             path = environ.get("PATH_INFO", "")
             if path == LIST_PATH:
                 answered = self._page(environ, start_response)

@@ -1,6 +1,17 @@
-"""How `meetings serve` runs gunicorn; the benchmark serves its ceiling app the same way."""
+"""How `meetings serve` runs gunicorn; the benchmark serves its ceiling app the same way.
+
+Workers are threaded (gthread): a long response, such as a feed of every meeting, holds one
+thread, while the worker's main thread goes on telling the master it is alive, so gunicorn's
+timeout never kills it mid-body, and the worker's other threads answer other requests. A
+worker takes a connection only when it has a thread free for it, so a request never waits
+behind a feed. The workers share one feed slot per worker (`api.feeds`).
+"""
 
 from gunicorn.app.base import BaseApplication
+
+from .feeds import FeedSlots
+
+THREADS = 4  # each worker's: a feed holds one
 
 
 class Gunicorn(BaseApplication):
@@ -8,21 +19,30 @@ class Gunicorn(BaseApplication):
 
     def __init__(self, factory, options: dict):
         self.factory, self.options = factory, options
+        self.feed_slots = FeedSlots.new(options["workers"])
         super().__init__()
 
     def load_config(self):
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        # The master, once it stops (never a worker), takes the slots' folder away.
+        self.cfg.set("on_exit", lambda server: self.feed_slots.remove())
 
     def load(self):
-        return self.factory()
+        app = self.factory()
+        self.feed_slots.init_app(app)
+        return app
 
 
 def gunicorn_options(host: str, port: int, workers: int) -> dict:
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "sync",
+        "worker_class": "gthread",
+        "threads": THREADS,
+        # A connection a thread, none kept alive: one more would wait for a thread to free.
+        "worker_connections": THREADS,
+        "keepalive": 0,
         "graceful_timeout": 30,
         "accesslog": None,
         "errorlog": "-",

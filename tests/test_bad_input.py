@@ -3,15 +3,20 @@ huge integers, numbers that are not whole, repeated keys, local times the clocks
 bodies, URLs and headers over the limits, and import files that are not UTF-8."""
 
 import base64
+import io
 import json
+import os
 
 import pytest
+import requests
 from click.testing import CliRunner
-from conftest import assert_problem, new_meeting
+from conftest import assert_problem, cli_key, new_meeting, serve
 
 from api import db
+from api.auth import create_key
 from api.cli import main
 from api.models import Change, Meeting
+from api.request_limits import MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_URL_BYTES
 
 MEETINGS = "/v1/meetings"
 TARGET = "2024-12-11-jp-kr-foreign-ministers-phone-call"  # a seeded meeting
@@ -187,6 +192,78 @@ def test_a_local_time_the_clocks_showed_twice_is_the_first_of_the_two(client, au
     assert response.get_json()["starts_at"] == "2025-03-09T07:00:00Z"
 
 
+# --- Bodies, URLs and headers over the limits -----------------------------------------------
+
+
+@pytest.fixture
+def small_body_app(database_url):
+    from api import create_app
+
+    return create_app(
+        {"DATABASE_URL": database_url, "TESTING": True, "MEETINGS_MAX_BODY_BYTES": 3000}
+    )
+
+
+@pytest.mark.parametrize("method", WRITES)
+def test_a_chunked_body_over_the_limit_is_a_413_problem(small_body_app, method):
+    """A chunked body has no Content-Length to refuse it by: it is read to one byte past the
+    limit. Over it, whatever it holds, is a 413; just at it, the body is read as any other."""
+    client = small_body_app.test_client()
+    with small_body_app.app_context(), db.db.connection_context():
+        auth = {"Authorization": f"Bearer {create_key('chunked')}"}
+    before = state(client)
+    text = body_with(method, summary="word " * 600)[:3001]
+    chunked = {"input_stream": io.BytesIO(text.encode())}
+    chunked["environ_overrides"] = {"wsgi.input_terminated": True}  # as a server says so
+    problem = assert_problem(send(client, auth, method, None, **chunked), 413)
+    assert problem["title"] == "Content Too Large"
+    assert "3000 bytes" in problem["detail"]
+    assert state(client) == before
+    chunked["input_stream"] = io.BytesIO(text[:3000].encode())
+    response = send(client, auth, method, None, **chunked)
+    assert_problem(response, 422 if method == "patch" else 400)  # cut short: not JSON
+    assert state(client) == before
+
+
+@pytest.mark.parametrize("method", ["get", "head", "post", "put", "patch", "delete", "options"])
+@pytest.mark.parametrize("path", [MEETINGS, f"{MEETINGS}/{TARGET}", "/v1/people", "/nowhere"])
+def test_a_url_over_the_limit_is_a_414_problem(client, auth, method, path):
+    """Lists and items of meetings included, which are otherwise answered before Flask."""
+    before = state(client)
+    query = "q=" + "a" * (MAX_URL_BYTES - len(path))
+    headers = {**auth, "Access-Control-Request-Method": "GET", "Origin": "https://example.org"}
+    response = getattr(client, method)(f"{path}?{query}", headers=headers)
+    if method == "head":
+        assert response.status_code == 414 and response.data == b""
+    else:
+        problem = assert_problem(response, 414)
+        assert problem["title"] == "URI Too Long"
+        assert f"more than the {MAX_URL_BYTES} this API accepts" in problem["detail"]
+    assert state(client) == before
+    assert client.get(f"{path}?{query[:-20]}", headers=headers).status_code != 414
+
+
+@pytest.mark.parametrize("method", ["get", "post", "patch", "options"])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"X-Long": "a" * MAX_HEADER_BYTES},
+        {f"X-Field-{i}": "a" for i in range(MAX_HEADER_FIELDS)},
+    ],
+    ids=["long", "many"],
+)
+def test_header_fields_over_the_limits_are_a_431_problem(client, auth, method, extra):
+    before = state(client)
+    headers = {**auth, **extra, "Access-Control-Request-Method": "GET"}
+    path = f"{MEETINGS}/{TARGET}" if method == "patch" else MEETINGS
+    response = getattr(client, method)(path, headers=headers)
+    problem = assert_problem(response, 431)
+    assert problem["title"] == "Request Header Fields Too Large"
+    accepts = f"this API accepts {MAX_HEADER_FIELDS} fields and {MAX_HEADER_BYTES} bytes"
+    assert accepts in problem["detail"]
+    assert state(client) == before
+
+
 # --- Import files ---------------------------------------------------------------------------
 
 
@@ -279,3 +356,106 @@ def test_an_import_line_may_hold_any_line_separator_but_a_line_feed(tmp_path, st
     with db.db.connection_context():
         document = json.loads(Meeting.get_by_id("imported-1").document)
     assert document["agreed_points"][0]["text"] == text
+
+
+# --- The same, against the real server --------------------------------------------------------
+
+
+class Answer:
+    """A response from the server, read the way assert_problem and state read the test
+    client's."""
+
+    def __init__(self, response: requests.Response):
+        self.status_code, self.headers, self.text = (
+            response.status_code,
+            response.headers,
+            response.text,
+        )
+
+    def get_json(self, force: bool = False):
+        return json.loads(self.text)
+
+    def get_data(self, as_text: bool = False) -> str:
+        return self.text
+
+
+class Remote:
+    """The running server, asked as a test client is (`state`, `send`)."""
+
+    def __init__(self, base: str):
+        self.base = base
+
+    def request(self, method: str, path: str, data=None, headers=None) -> Answer:
+        response = requests.request(
+            method, self.base + path, data=data, headers=headers, timeout=30
+        )
+        return Answer(response)
+
+    def get(self, path: str, **kwargs) -> Answer:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> Answer:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs) -> Answer:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs) -> Answer:
+        return self.request("PATCH", path, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, databases):
+    """`meetings serve` over a seeded database of each kind, taking bodies of 3,000 bytes."""
+    folder = tmp_path_factory.mktemp("bad-input")
+    env = {**os.environ, "DATABASE_URL": databases.seeded(), "MEETINGS_MAX_BODY_BYTES": "3000"}
+    auth = {"Authorization": f"Bearer {cli_key(env, 'bad-input')}"}
+    with serve(folder, env, workers=2) as running:
+        yield Remote(running["base"]), auth
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("size", [MAX_URL_BYTES + 1, 100_000])
+@pytest.mark.parametrize("path", [MEETINGS, f"{MEETINGS}/{TARGET}"])
+def test_the_server_refuses_an_over_long_request_line_with_a_414_problem(server, size, path):
+    """Above gunicorn's own limit of 8,190 bytes, which answered with a page of HTML."""
+    remote, auth = server
+    before = state(remote)
+    query = "q=" + "a" * (size - len(path) - 2)
+    for method in ("GET", "PATCH"):
+        response = remote.request(method, f"{path}?{query}", headers=auth)
+        assert assert_problem(response, 414)["detail"].startswith("The URL's path and query")
+    assert state(remote) == before
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "extra",
+    [{"X-Long": "a" * 100_000}, {f"X-Field-{i}": "a" for i in range(MAX_HEADER_FIELDS + 50)}],
+    ids=["long", "many"],
+)
+def test_the_server_refuses_header_fields_over_the_limits_with_a_431_problem(server, extra):
+    remote, auth = server
+    before = state(remote)
+    for method, path in (("GET", f"{MEETINGS}/{TARGET}"), ("POST", MEETINGS)):
+        response = remote.request(method, path, headers={**auth, **extra})
+        assert_problem(response, 431)
+    assert state(remote) == before
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("method", WRITES)
+def test_the_server_refuses_a_chunked_body_over_the_limit_with_a_413_problem(server, method):
+    remote, auth = server
+    before = state(remote)
+    text = body_with(method, summary="word " * 600).encode()
+
+    def chunked(size: int):  # requests sends a generator's pieces as chunks
+        return (text[i : i + 500] for i in range(0, size, 500))
+
+    problem = assert_problem(send(remote, auth, method, chunked(3500)), 413)
+    assert "3000 bytes" in problem["detail"]
+    assert state(remote) == before
+    response = send(remote, auth, method, chunked(3000))  # just at the limit: read, not JSON
+    assert_problem(response, 422 if method == "patch" else 400)
+    assert state(remote) == before

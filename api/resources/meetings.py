@@ -1,6 +1,7 @@
 """Meetings: the list with its filters and formats, single records, and writes."""
 
 import datetime as dt
+import os
 
 import orjson
 from flask import Response, request, stream_with_context, url_for
@@ -19,6 +20,7 @@ from .. import counts, formats
 from ..access_log import sent_as_stream
 from ..auth import SCHEME
 from ..blueprint import Blueprint
+from ..feeds import feed_slot
 from ..memo import Memo
 from ..merge_patch import merge_patch, requested_patch
 from ..models import Meeting
@@ -94,11 +96,16 @@ def _stream(media: str, filters: dict, sort: str) -> Response:
             return search_page(filters, version=version, **shape)
         return page_rows(filters, walk=walk, driver=driver, **shape)
 
+    slot = feed_slot()  # a 503 problem when the server streams all the feeds it can
     stored = (row[2] for row in formats.pages(read, _key))
     body = stream_with_context(STREAMS[media](stored))
     sent_as_stream()
     mimetype = media + ("; charset=utf-8" if media != "application/x-ndjson" else "")
-    return Response(body, headers={"Content-Type": mimetype, "Vary": "Accept"})
+    response = Response(body, headers={"Content-Type": mimetype, "Vary": "Accept"})
+    if slot is not None:
+        # Given back when the server closes the response: sent whole, broken off, or a HEAD.
+        response.call_on_close(lambda: os.close(slot))
+    return response
 
 
 WALK_LIMIT = 20_000
@@ -227,6 +234,7 @@ class Meetings(MethodView):
         },
     )
     @blp.alt_response(406, response="NOT_ACCEPTABLE")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     @blp.doc(**LIST_FORMATS)
     def get(self, limit, sort, cursor=None, **filters):
         """List meetings
