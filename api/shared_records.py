@@ -182,7 +182,9 @@ def settle(model, given: dict, ids: set[str], policy: Policy, changes: list[dict
     changes meanwhile. Appends the changes to `changes`; returns the ids of stored records
     that changed."""
     own = policy is Policy.OWN
-    stored = _stored(model, ids | set(given), "FOR UPDATE" if own else "FOR SHARE")
+    # NO KEY: rows that merely refer to the record (a new participant, say) need not wait.
+    lock = "FOR NO KEY UPDATE" if own else "FOR SHARE"
+    stored = _stored(model, ids | set(given), lock)
     now, kind = utcnow(), KINDS[model]
     merged = {record_id: _merged(model, record_id, ways) for record_id, ways in given.items()}
     new = {
@@ -199,7 +201,7 @@ def settle(model, given: dict, ids: set[str], policy: Policy, changes: list[dict
         for i in sorted(made)
     ]
     # Inserted meanwhile by another writer: as if stored before.
-    stored.update(_stored(model, set(new) - made, "FOR UPDATE" if own else "FOR SHARE"))
+    stored.update(_stored(model, set(new) - made, lock))
     changed = set()
     for record_id in sorted(set(merged) - made):
         old = stored[record_id]

@@ -40,7 +40,7 @@ def locked(model):
         query = model.select().where(model.id == record_id)
         if isinstance(db.obj, PostgresqlDatabase):  # SQLite writers hold its one write lock
             _lock_showing(model, record_id)
-            query = query.for_update()
+            query = query.for_update("FOR NO KEY UPDATE")
         record = query.first() or not_found(kind, record_id)
         check_if_match(record)
         return record
@@ -56,7 +56,7 @@ def _lock_showing(model, record_id: str) -> None:
     shown_by = Participant.person if model is Person else MeetingSource.source
     showing = shown_by.model.select(shown_by.model.meeting).where(shown_by == record_id)
     locking = Meeting.select(Meeting.id).where(Meeting.id.in_(showing)).order_by(Meeting.id)
-    list(locking.for_update())
+    list(locking.for_update("FOR NO KEY UPDATE"))
 
 
 def _kept(model) -> tuple[str, ...]:

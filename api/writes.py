@@ -42,7 +42,8 @@ def current(meeting_id: str, *, lock: bool = False) -> Meeting:
     query = Meeting.select().where(Meeting.id == meeting_id)
     if lock and isinstance(db.obj, PostgresqlDatabase):
         # SQLite writers already hold the database lock (BEGIN IMMEDIATE); PostgreSQL locks the row.
-        query = query.for_update()
+        # NO KEY: another write's rows that merely refer to this one (its links) need not wait.
+        query = query.for_update("FOR NO KEY UPDATE")
     meeting = query.first()
     if meeting is None:
         if Tombstone.get_or_none(Tombstone.id == meeting_id) is not None:
