@@ -101,12 +101,13 @@ def as_written(document: dict, **changed) -> dict:
 
 
 def meeting_write(client, method: str, auth: dict, seeded: Seeded, **changed):
-    """A create of a copy of the seeded meeting, or a PUT or PATCH of it, with `changed`."""
+    """A create of a copy of the seeded meeting, or a PUT (of the record exactly as a GET
+    returned it) or PATCH of it, with `changed`."""
     if method == "post":
         body = as_written(seeded.meeting, id=NEW_ID, **changed)
         return write(client, "post", "/v1/meetings", auth, body)
     meeting_id = seeded.meeting["id"]
-    body = as_written(seeded.meeting, **changed) if method == "put" else changed
+    body = {**seeded.meeting, **changed} if method == "put" else changed
     tag = f'"{meeting_id}.{seeded.meeting["revision"]}"'
     return write(client, method, f"/v1/meetings/{meeting_id}", auth, body, tag)
 
