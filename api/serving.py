@@ -44,6 +44,13 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict:
         "worker_connections": THREADS,
         "keepalive": 0,
         "graceful_timeout": 30,
+        # Far above the app's own limits (api.request_limits), so that gunicorn passes an
+        # over-long request line or header on for the app to refuse as a problem, instead of
+        # answering with its own HTML page. (Its line limit goes no higher than 8,190 bytes
+        # but for 0, which is none.)
+        "limit_request_line": 0,
+        "limit_request_fields": 32768,
+        "limit_request_field_size": 1024 * 1024,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
