@@ -63,9 +63,7 @@ def _seed_records(text: str, name: str) -> list[dict]:
     except SeedError as exc:
         raise ImportError_(str(exc)) from None
     people = {p["id"]: p for p in data["people"]}
-    return Records(
-        with_references(data["meetings"], people, {data["source"]["id"]: data["source"]})
-    )
+    return Records(with_references(data["meetings"], people, {s["id"]: s for s in data["sources"]}))
 
 
 def _entries(data: bytes, name: str) -> tuple[list[tuple[str, object]], bool]:

@@ -42,9 +42,10 @@ MEETING_COLUMNS = (
     "created_at",
     "updated_at",
     "revision",
+    "evidence",
 )
 # A source as a document shows it (its sha256 stays out).
-SOURCE_COLUMNS = ("id", "publisher", "title", "url", "published_at", "seed_file")
+SOURCE_COLUMNS = ("id", "publisher", "title", "kind", "url", "published_at", "seed_file")
 
 
 def _rows(sql: str, ids: list[str]) -> list[tuple]:
@@ -132,8 +133,9 @@ def _render(ids: list[str]) -> dict[str, dict]:
     )
     sources = _group(
         _rows(
-            'SELECT m."meeting_id", s."id", s."publisher", s."title", s."url", s."published_at", '
-            's."seed_file" FROM "meeting_source" m JOIN "source" s ON s."id" = m."source_id" '
+            'SELECT m."meeting_id", s."id", s."publisher", s."title", s."kind", s."url", '
+            's."published_at", s."seed_file" '
+            'FROM "meeting_source" m JOIN "source" s ON s."id" = m."source_id" '
             'WHERE m."meeting_id" IN ({ids}) ORDER BY m."meeting_id", m."position"',
             ids,
         )
@@ -145,6 +147,13 @@ def _render(ids: list[str]) -> dict[str, dict]:
         'WHERE "meeting_id" IN ({ids}) OR "other_id" IN ({ids}) '
         'ORDER BY "meeting_id", "position"',
         ids,
+    )
+    aliases = _group(
+        _rows(
+            'SELECT "target", "id" FROM "alias" WHERE "kind" = \'meeting\' '
+            'AND "target" IN ({ids}) ORDER BY "target", "id"',
+            ids,
+        )
     )
     wanted, stated, inverse = set(ids), defaultdict(list), defaultdict(list)
     for meeting_id, other_id, relation, _ in links:
@@ -166,15 +175,20 @@ def _render(ids: list[str]) -> dict[str, dict]:
             topics=[t for (t,) in topics[mid]],
             sources=sources[mid],
             related=stated[mid] + inverse[mid],
+            aliases=[a for (a,) in aliases[mid]],
         )
     return documents
 
 
 def assemble(
-    m: dict, *, parties, participants, points, discussed, topics, sources, related
+    m: dict, *, parties, participants, points, discussed, topics, sources, related, aliases=()
 ) -> dict:
     """A document from its meeting row (by MEETING_COLUMNS) and its parts, each in the order
-    shown: parties as codes, the others as the tuples `_render` reads, topics decoded."""
+    shown: parties as codes, the others as the tuples `_render` reads, topics decoded; the
+    evidence as stored (JSON text) or as given (a list)."""
+    evidence = m["evidence"]
+    if isinstance(evidence, str | bytes):
+        evidence = json.loads(evidence)
     return {
         **{k: m[k] for k in MEETING_COLUMNS[:12]},
         "starts_at": instant(m["starts_at"]),
@@ -209,6 +223,8 @@ def assemble(
         "topics": topics,
         "sources": [dict(zip(SOURCE_COLUMNS, s, strict=True)) for s in sources],
         "related": related,
+        "evidence": evidence or [],
+        "aliases": list(aliases),
         "created_at": instant(m["created_at"]),
         "updated_at": instant(m["updated_at"]),
         "revision": m["revision"],

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from schemas.common import Problem
 
+from .aliases import refuse_if_renamed
 from .public_url import query_as_sent, redact_text
 
 PROBLEM_TYPE = "application/problem+json"
@@ -109,4 +110,7 @@ class ProblemErrors:
 
 
 def not_found(kind: str, key: str):
+    """404, unless `key` is the old id of a renamed record: then a read is redirected to it
+    and a write refused, naming its id (`api.aliases`)."""
+    refuse_if_renamed(kind, key)
     abort(404, message=f"No {kind} with id {key!r}.")

@@ -39,7 +39,8 @@ def compact_json(value) -> str:
 
 
 class JSONList(TextField):
-    """A short list of strings kept as JSON text, read whole with its row."""
+    """A short list (of strings, or of evidence objects) kept as JSON text, read whole with
+    its row."""
 
     def db_value(self, value):
         return compact_json(list(value or []))
@@ -63,6 +64,8 @@ class Person(BaseModel):
     name = CharField(max_length=200)
     given_name = CharField(max_length=200, null=True)
     family_name = CharField(max_length=200, null=True)
+    sort_name = CharField(max_length=200, null=True)  # migration 0011
+    name_order = CharField(max_length=12, null=True)  # migration 0011
     country = CharField(max_length=2, index=True)
     # Migration 0010: a person has its own writes, ETag and changes.
     created_at = DateTimeField(default=utcnow)
@@ -74,6 +77,7 @@ class Source(BaseModel):
     id = CharField(primary_key=True, max_length=100)
     publisher = CharField(max_length=200, null=True)
     title = CharField(max_length=500, null=True)
+    kind = CharField(max_length=20, null=True)  # migration 0011
     url = TextField(null=True)
     published_at = CharField(max_length=20, null=True)
     seed_file = CharField(max_length=200, null=True)
@@ -108,6 +112,8 @@ class Meeting(BaseModel):
     location_region = CharField(max_length=100, null=True)
     location_country = CharField(max_length=2, null=True, index=True)
     occasion = CharField(max_length=300, null=True)
+    # Where each fact stands in its sources, as JSON (migration 0011): see schemas.evidence.
+    evidence = JSONList(null=True)
     # Lower-cased title, summary, points, quotes and names, for `q`.
     search_text = TextField()
     # SHA-256 of the record as given, so that loading the same record again changes nothing.
@@ -251,9 +257,25 @@ class Change(BaseModel):
     revision = IntegerField()
     at = DateTimeField(default=utcnow)
     type = CharField(max_length=8, default="meeting")  # migration 0010
+    # For op `renamed` (migration 0011): the id the record now has; the old one is its alias.
+    renamed_to = CharField(max_length=100, null=True)
 
     class Meta:
         indexes = ((("type", "seq"), False),)
+
+
+class Alias(BaseModel):
+    """An id a meeting, person or source had before it was renamed (migration 0011): reads of
+    it redirect to the record, writes to it are refused naming the new id."""
+
+    kind = CharField(max_length=8)
+    id = CharField(max_length=100)
+    target = CharField(max_length=100)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        primary_key = CompositeKey("kind", "id")
+        indexes = ((("kind", "target"), False),)
 
 
 class ApiKey(BaseModel):
@@ -295,6 +317,7 @@ MODELS = (
     Relation,
     Tombstone,
     Change,
+    Alias,
     ApiKey,
     IdempotentRequest,
 )

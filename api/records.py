@@ -8,6 +8,7 @@ from collections import defaultdict
 from peewee import SQL, PostgresqlDatabase, fn
 
 from . import counts
+from .aliases import target as alias_target
 from .db import db
 from .documents import render
 from .models import (
@@ -54,7 +55,9 @@ def child_filters(args: dict) -> list[tuple[str, str | tuple]]:
     codes = list(dict.fromkeys(args.get("country") or []))
     pairs = [("countries", (codes[0], codes[1]))] if len(codes) > 1 else []
     pairs += [("country", code) for code in codes[2 * bool(pairs) :]]
-    return pairs + [(name, args[name]) for name in ("person", "topic") if name in args]
+    if "person" in args:  # a renamed person's old id keeps finding their meetings
+        pairs.append(("person", alias_target("person", args["person"]) or args["person"]))
+    return pairs + [("topic", args["topic"])] if "topic" in args else pairs
 
 
 def _values(name: str, value) -> list:
@@ -423,12 +426,15 @@ def portable_documents(meetings: list[Meeting]) -> list[dict]:
     stated = defaultdict(list)
     for link in Relation.select().where(Relation.meeting.in_(ids)).order_by(Relation.position):
         stated[link.meeting_id].append({"id": link.other_id, "relation": link.relation})
-    person_fields = ("id", "name", "given_name", "family_name", "country")
-    source_fields = ("id", "publisher", "title", "url", "published_at", "seed_file", "sha256")
-    server_owned = ("created_at", "updated_at", "revision", "starts_at")
+    person_fields = ("id", "name", "given_name", "family_name", "sort_name", "name_order")
+    person_fields += ("country",)
+    source_fields = ("id", "publisher", "title", "kind", "url", "published_at", "seed_file")
+    source_fields += ("sha256",)
+    # Aliases are the server's; a record with no evidence is written without any.
+    server_owned = ("created_at", "updated_at", "revision", "starts_at", "aliases")
     return [
         {
-            **{k: v for k, v in d.items() if k not in server_owned},
+            **{k: v for k, v in d.items() if k not in server_owned and (k != "evidence" or v)},
             "parties": [p["country"] for p in d["parties"]],
             "participants": [
                 {**p, "person": {f: getattr(people[p["person"]["id"]], f) for f in person_fields}}

@@ -1,6 +1,5 @@
 """Loading the hand-mapped seed files: validate everything, then store it in one transaction."""
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -11,10 +10,11 @@ from marshmallow import ValidationError
 
 from schemas.seedfile import SeedFile
 
-from . import jsontext
+from . import aliases, jsontext
 from .db import db
 from .shared_records import Policy, References
 from .store import Conflict, save_meetings
+from .verify import verify_seed
 
 
 class SeedError(Exception):
@@ -86,39 +86,16 @@ def parse_seed(text: str, path: Path | str) -> dict:
     except ValidationError as exc:
         raise SeedError(path, flatten(exc.messages)) from None
     for meeting in data["meetings"]:
-        meeting["sources"] = [data["source"]["id"], *meeting["sources"]]
+        meeting["sources"] = meeting["sources"] or [data["source"]["id"]]
     return data
 
 
-def fold(text: str) -> str:
-    return " ".join(text.split())
-
-
 def check_articles(path: Path, data: dict, articles_dir: Path) -> None:
-    """The article's hash matches, and every quote stands verbatim in it."""
-    source = data["source"]
-    if not source["seed_file"]:
-        raise SeedError(path, ["source.seed_file: needed to check the article"])
-    article = articles_dir / source["seed_file"]
-    try:
-        raw = article.read_bytes()
-    except OSError as exc:
-        raise SeedError(
-            path, [f"source.seed_file: cannot read {article}: {exc.strerror}"]
-        ) from None
-    problems = []
-    if source["sha256"] != hashlib.sha256(raw).hexdigest():
-        problems.append(f"source.sha256: does not match {article}")
-    text = fold(raw.decode("utf-8"))
-    for i, meeting in enumerate(data["meetings"]):
-        for kind in ("agreed_points", "discussed"):
-            for j, point in enumerate(meeting[kind]):
-                if point["quote"] and fold(point["quote"]) not in text:
-                    problems.append(
-                        f"meetings[{i}].{kind}[{j}].quote: not verbatim in {article.name}"
-                    )
-    if problems:
-        raise SeedError(path, problems)
+    """What `meetings verify` checks: every source's hash, every evidence passage at its
+    offsets, every quote verbatim, every fact with evidence (`api.verify`)."""
+    failures = verify_seed(data, articles_dir).failures
+    if failures:
+        raise SeedError(path, failures)
 
 
 def with_references(meetings: list[dict], people: dict, sources: dict) -> list[dict]:
@@ -144,7 +121,7 @@ class SeedSummary:
 def load_seeds(paths: list[Path] | None = None, articles_dir: Path | None = None) -> SeedSummary:
     """Validate every file, then store them all in one transaction, or nothing."""
     paths = default_seed_files() if paths is None else paths
-    people, sources, meetings, origin = {}, {}, [], {}
+    people, sources, meetings, origin, renames = {}, {}, [], {}, []
     for path in paths:
         data = read_seed_file(path)
         if articles_dir is not None:
@@ -152,10 +129,11 @@ def load_seeds(paths: list[Path] | None = None, articles_dir: Path | None = None
         for i, person in enumerate(data["people"]):
             if people.setdefault(person["id"], person) != person:
                 raise SeedError(path, [f"people[{i}]: {person['id']!r} differs from another file"])
-        sid = data["source"]["id"]
-        if sid in sources:
-            raise SeedError(path, [f"source.id: {sid!r} is used by another file too"])
-        sources[sid] = data["source"]
+        for source in data["sources"]:
+            if source["id"] in sources:
+                raise SeedError(path, [f"source.id: {source['id']!r} is used by another file too"])
+            sources[source["id"]] = source
+        renames += data["renames"]
         for i, meeting in enumerate(data["meetings"]):
             if meeting["id"] in origin:
                 raise SeedError(
@@ -168,7 +146,10 @@ def load_seeds(paths: list[Path] | None = None, articles_dir: Path | None = None
     with db.atomic():
         try:
             # Seed files are their people's and source's own records.
-            outcome = save_meetings(meetings, references=References(meetings, Policy.OWN))
+            outcome = aliases.renaming(
+                renames,
+                lambda: save_meetings(meetings, references=References(meetings, Policy.OWN)),
+            )
         except Conflict as exc:
             path, index = origin[exc.meeting_id]
             raise SeedError(path, [f"meetings[{index}].{exc.field}: {exc}"]) from None

@@ -25,7 +25,7 @@ from .store import save_shown
 from .writes import check_if_match
 
 # What a GET of a person or source shows that the server keeps.
-SENT_BACK = ("meeting_count", "meetings", "created_at", "updated_at", "revision")
+SENT_BACK = ("meeting_count", "meetings", "aliases", "created_at", "updated_at", "revision")
 
 
 def locked(model):

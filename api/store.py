@@ -19,6 +19,7 @@ from . import changelog, documents, forked, links
 from .db import db
 from .models import (
     AgreedPoint,
+    Alias,
     Discussed,
     Meeting,
     MeetingSource,
@@ -234,6 +235,7 @@ def _row(meeting: dict, names: dict[str, str]) -> dict:
         "starts_at": starts_at(date, meeting["start_time"], meeting["timezone"]),
         **{f"location_{k}": location.get(k) for k in ("venue", "city", "region", "country")},
         "search_text": _search_text(meeting, names),
+        "evidence": meeting.get("evidence") or [],
     }
 
 
@@ -376,6 +378,8 @@ def _taken(meeting_id: str) -> bool:
     return (
         Meeting.select().where(Meeting.id == meeting_id).exists()
         or Tombstone.select().where(Tombstone.id == meeting_id).exists()
+        # A renamed meeting's old id, which answers with a redirect (api.aliases).
+        or Alias.select().where((Alias.kind == "meeting") & (Alias.id == meeting_id)).exists()
     )
 
 

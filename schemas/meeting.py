@@ -10,6 +10,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from .evidence import Evidence, EvidenceIn
 from .fastload import remembered
 from .fields import SLUG_PATTERN, CountryCode, PartialDateField, Whole, slug, topic
 from .localtime import TIME_PATTERN, SkippedTime, is_zone, starts_at
@@ -163,6 +164,8 @@ class RelatedIn(_Strict):
 class MeetingIn(_Strict):
     """A meeting as a seed file (and a client) states it; server-owned fields excluded."""
 
+    STATES_ALIASES = False  # a client's are ignored; a seed file's rename the meeting
+
     id = fields.String(required=True, validate=slug)
     title = _text(300, required=True)
     summary = _text(2000, required=True)
@@ -204,6 +207,14 @@ class MeetingIn(_Strict):
         metadata={"description": "source ids, or sources: new, or as stored"},
     )
     related = fields.List(fields.Nested(RelatedIn), load_default=list)
+    evidence = fields.List(
+        fields.Nested(EvidenceIn),
+        metadata={"description": "where each fact stands in its sources (see `Evidence`)"},
+    )
+    aliases = fields.List(
+        fields.String(),
+        metadata={"description": "as a GET shows them, and ignored: only renames make aliases"},
+    )
 
     @pre_load
     def _refuse_server_owned(self, data, **kwargs):
@@ -256,6 +267,8 @@ class MeetingIn(_Strict):
                 fail("participants", f"Participant {i}'s country is not among the parties.")
         if any(r["id"] == data.get("id") for r in data.get("related", [])):
             fail("related", "A meeting cannot be related to itself.")
+        if not self.STATES_ALIASES:
+            data.pop("aliases", None)
         if errors:
             raise ValidationError(errors)
 
@@ -334,6 +347,10 @@ class Meeting(Schema):
     topics = fields.List(fields.String())
     sources = fields.List(fields.Nested(SourceRef))
     related = fields.List(fields.Nested(Related))
+    evidence = fields.List(fields.Nested(Evidence))
+    aliases = fields.List(
+        fields.String(), metadata={"description": "its earlier ids, which redirect here"}
+    )
     created_at = fields.String(metadata={"description": "UTC instant"})
     updated_at = fields.String(metadata={"description": "UTC instant"})
     revision = fields.Integer()

@@ -6,6 +6,10 @@ from .fields import CountryCode, slug, slugify
 from .source import SENT_BACK, MeetingBrief
 
 _name = validate.Length(min=1, max=200)
+NAME = "as its bearer and the sources write it: family name first for Korean and Chinese names"
+SORT_NAME = "for sorting: `Family, Given` (`Moon, Jae-in`, `Kamikawa, Yoko`), or the one name"
+NAME_ORDER = "how `name` is ordered: `family_first`, `given_first`, or `single` (one name)"
+NAME_ORDERS = ("family_first", "given_first", "single")
 
 
 class PersonIn(Schema):
@@ -15,11 +19,18 @@ class PersonIn(Schema):
         unknown = RAISE
 
     id = fields.String(required=True, validate=slug)
-    name = fields.String(
-        required=True, validate=_name, metadata={"description": "given name first"}
-    )
+    name = fields.String(required=True, validate=_name, metadata={"description": NAME})
     given_name = fields.String(allow_none=True, load_default=None, validate=_name)
     family_name = fields.String(allow_none=True, load_default=None, validate=_name)
+    sort_name = fields.String(
+        allow_none=True, load_default=None, validate=_name, metadata={"description": SORT_NAME}
+    )
+    name_order = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.OneOf(NAME_ORDERS),
+        metadata={"description": NAME_ORDER},
+    )
     country = CountryCode(required=True)
 
 
@@ -35,6 +46,8 @@ class PersonRefIn(Schema):
     name = fields.String(validate=_name)
     given_name = fields.String(allow_none=True, validate=_name)
     family_name = fields.String(allow_none=True, validate=_name)
+    sort_name = fields.String(allow_none=True, validate=_name)
+    name_order = fields.String(allow_none=True, validate=validate.OneOf(NAME_ORDERS))
     country = CountryCode()
 
     @validates_schema
@@ -52,6 +65,7 @@ class PersonReplace(PersonIn):
     id = fields.String(validate=slug, metadata={"description": "the URL's, if given"})
     meeting_count = fields.Integer(strict=True, metadata={"description": SENT_BACK})
     meetings = fields.List(fields.Raw(), metadata={"description": SENT_BACK})
+    aliases = fields.List(fields.String(), metadata={"description": SENT_BACK})
     created_at = fields.String(metadata={"description": SENT_BACK})
     updated_at = fields.String(metadata={"description": SENT_BACK})
     revision = fields.Integer(strict=True, metadata={"description": SENT_BACK})
@@ -59,9 +73,14 @@ class PersonReplace(PersonIn):
 
 class Person(Schema):
     id = fields.String(metadata={"example": "yoko-kamikawa"})
-    name = fields.String(metadata={"example": "Yoko Kamikawa"})
+    name = fields.String(metadata={"example": "Moon Jae-in", "description": NAME})
     family_name = fields.String(allow_none=True)
     given_name = fields.String(allow_none=True)
+    sort_name = fields.String(allow_none=True, metadata={"description": SORT_NAME})
+    name_order = fields.String(allow_none=True, metadata={"description": NAME_ORDER})
+    aliases = fields.List(
+        fields.String(), metadata={"description": "earlier ids, which redirect here"}
+    )
     country = fields.String(metadata={"description": "ISO 3166-1 alpha-2"})
     meeting_count = fields.Integer()
     created_at = fields.String(metadata={"description": "UTC instant"})

@@ -22,6 +22,9 @@ def _instant_or_date(value: str) -> bool:
 
 _publisher = validate.Length(max=200)
 _title = validate.Length(min=1, max=500)
+KINDS = ("news_report", "official_statement", "forum_post", "other")
+_KIND = "what it is: `news_report`, `official_statement`, `forum_post` or `other`"
+_kind = validate.OneOf(KINDS)
 _seed_file = Whole(r"^[\w.-]{1,200}$")
 _sha256 = Whole(r"^[0-9a-f]{64}$")
 _HEADLINE = "the headline, or null where the article shows none"
@@ -39,6 +42,9 @@ class SourceIn(Schema):
     title = fields.String(
         allow_none=True, load_default=None, validate=_title, metadata={"description": _HEADLINE}
     )
+    kind = fields.String(
+        allow_none=True, load_default=None, validate=_kind, metadata={"description": _KIND}
+    )
     url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
     published_at = fields.String(allow_none=True, load_default=None, validate=_instant_or_date)
     seed_file = fields.String(allow_none=True, load_default=None, validate=_seed_file)
@@ -55,6 +61,7 @@ class SourceRefIn(Schema):
     id = fields.String(required=True, validate=slug)
     publisher = fields.String(allow_none=True, validate=_publisher)
     title = fields.String(allow_none=True, validate=_title)
+    kind = fields.String(allow_none=True, validate=_kind)
     url = fields.Url(allow_none=True, schemes={"http", "https"})
     published_at = fields.String(allow_none=True, validate=_instant_or_date)
     seed_file = fields.String(allow_none=True, validate=_seed_file)
@@ -71,6 +78,7 @@ class SourceReplace(SourceIn):
     sha256 = fields.String(allow_none=True, metadata={"description": _ARTICLE})
     meeting_count = fields.Integer(strict=True, metadata={"description": SENT_BACK})
     meetings = fields.List(fields.Raw(), metadata={"description": SENT_BACK})
+    aliases = fields.List(fields.String(), metadata={"description": SENT_BACK})
     created_at = fields.String(metadata={"description": SENT_BACK})
     updated_at = fields.String(metadata={"description": SENT_BACK})
     revision = fields.Integer(strict=True, metadata={"description": SENT_BACK})
@@ -82,6 +90,7 @@ class SourceRef(Schema):
     title = fields.String(
         allow_none=True, metadata={"description": "headline, if the source shows one"}
     )
+    kind = fields.String(allow_none=True, metadata={"description": _KIND})
     url = fields.String(allow_none=True)
     published_at = fields.String(
         allow_none=True,
@@ -99,6 +108,9 @@ class MeetingBrief(Schema):
 
 class Source(SourceRef):
     sha256 = fields.String(allow_none=True, metadata={"description": "SHA-256 of the article text"})
+    aliases = fields.List(
+        fields.String(), metadata={"description": "earlier ids, which redirect here"}
+    )
     meeting_count = fields.Integer()
     created_at = fields.String(metadata={"description": "UTC instant"})
     updated_at = fields.String(metadata={"description": "UTC instant"})

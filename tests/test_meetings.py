@@ -543,6 +543,8 @@ def test_record_has_every_contract_field(client, seeded):
         "topics",
         "sources",
         "related",
+        "evidence",
+        "aliases",
         "created_at",
         "updated_at",
         "revision",
@@ -550,7 +552,7 @@ def test_record_has_every_contract_field(client, seeded):
     assert document["revision"] == 1
     assert document["created_at"].endswith("Z") and document["updated_at"].endswith("Z")
     assert all(
-        set(s) == {"id", "publisher", "title", "url", "published_at", "seed_file"}
+        set(s) == {"id", "publisher", "title", "kind", "url", "published_at", "seed_file"}
         for s in document["sources"]
     )
     assert document["sources"]

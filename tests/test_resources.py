@@ -80,14 +80,15 @@ def test_people_by_country(client, seeds):
 
 def test_sources_list_and_detail(client, seeds):
     listed = walk(client, "/v1/sources?limit=2")
-    assert {s["id"] for s in listed} == {d["source"]["id"] for d in seeds}
+    assert {s["id"] for s in listed} == {s["id"] for d in seeds for s in d["sources"]}
     for data in seeds:
-        source = data["source"]
-        detail = client.get(f"/v1/sources/{source['id']}").get_json()
-        assert detail["sha256"] == source["sha256"]
-        assert detail["seed_file"] == source["seed_file"]
-        assert {m["id"] for m in detail["meetings"]} == {m["id"] for m in data["meetings"]}
-        assert detail["meeting_count"] == len(data["meetings"])
+        for source in data["sources"]:
+            detail = client.get(f"/v1/sources/{source['id']}").get_json()
+            assert detail["sha256"] == source["sha256"]
+            assert (detail["seed_file"], detail["kind"]) == (source["seed_file"], source["kind"])
+            backed = {m["id"] for m in data["meetings"] if source["id"] in m["sources"]}
+            assert {m["id"] for m in detail["meetings"]} == backed
+            assert detail["meeting_count"] == len(backed)
     assert_problem(client.get("/v1/sources/none-such"), 404)
 
 

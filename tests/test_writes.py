@@ -19,7 +19,7 @@ from api.auth import create_key, revoke_key
 MEETINGS = "/v1/meetings"
 MERGE_PATCH = "application/merge-patch+json"
 DERIVED_ID = "2025-01-10-jp-kr-foreign-ministers"
-# A seeded phone call with a `same_occasion` link to a seeded trilateral dialogue.
+# A seeded phone call, and a seeded dialogue on the same day.
 PHONE_CALL = "2024-12-11-jp-kr-foreign-ministers-phone-call"
 TRILATERAL = "2024-12-11-jp-us-kr-trilateral-indo-pacific-dialogue"
 SEEDED_PERSON = "takeshi-iwaya"
@@ -950,29 +950,31 @@ def test_delete_needs_a_current_if_match(client, auth):
 
 
 def test_delete_leaves_a_tombstone_and_unlinks_related(client, auth):
+    # A seeded summit whose record links the seeded previous one, in New York.
+    deleted, linking = "2018-09-jp-kr-summit-new-york", "2019-12-24-jp-kr-summit-chengdu"
     before_total, since = total(client), last_seq(client)
-    other = get_meeting(client, TRILATERAL)
-    assert {"id": PHONE_CALL, "relation": "same_occasion"} in other.get_json()["related"]
-    tag = etag_of(client, PHONE_CALL)
+    other = get_meeting(client, linking)
+    assert {"id": deleted, "relation": "previous"} in other.get_json()["related"]
+    tag = etag_of(client, deleted)
 
-    response = delete(client, auth, PHONE_CALL, tag)
+    response = delete(client, auth, deleted, tag)
     assert response.status_code == 204
     assert response.get_data() == b""
 
-    body = assert_problem(client.get(item(PHONE_CALL)), 410)
-    assert PHONE_CALL in body["detail"]
+    body = assert_problem(client.get(item(deleted)), 410)
+    assert deleted in body["detail"]
     assert total(client) == before_total - 1
     listed = client.get(f"{MEETINGS}?limit=100").get_json()["data"]
-    assert PHONE_CALL not in {m["id"] for m in listed}
+    assert deleted not in {m["id"] for m in listed}
 
-    after = get_meeting(client, TRILATERAL)
-    assert PHONE_CALL not in [r["id"] for r in after.get_json()["related"]]
+    after = get_meeting(client, linking)
+    assert deleted not in [r["id"] for r in after.get_json()["related"]]
     assert after.get_json()["revision"] == other.get_json()["revision"] + 1
     assert after.headers["ETag"] != other.headers["ETag"]
 
     assert [(c["id"], c["op"], c["revision"]) for c in all_changes(client, since)] == [
-        (PHONE_CALL, "deleted", 2),
-        (TRILATERAL, "updated", after.get_json()["revision"]),
+        (deleted, "deleted", 2),
+        (linking, "updated", after.get_json()["revision"]),
     ]
 
 

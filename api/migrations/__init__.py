@@ -114,4 +114,21 @@ def migrate(upto: int | None = None) -> list[str]:
                     applied_at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
                 )
                 names.append(f"{module.VERSION:04d}_{module.NAME}")
+        if upto is None or upto >= LATEST:
+            with exclusive():
+                _render_missing_documents()
     return names
+
+
+def _render_missing_documents() -> None:
+    """Meetings stored before they kept their document (step 0004) get it, rendered by
+    today's code now that the schema is today's."""
+    from ..documents import refresh
+
+    missing = [
+        mid
+        for (mid,) in db.execute_sql(
+            'SELECT "id" FROM "meeting" WHERE "document" IS NULL ORDER BY "id"'
+        ).fetchall()
+    ]
+    refresh(missing)

@@ -53,7 +53,16 @@ class ChangeSchema(Schema):
         validate=validate.OneOf(TYPES),
         metadata={"description": "what `id` names: a meeting, a person or a source"},
     )
-    op = fields.String(validate=validate.OneOf(["created", "updated", "deleted"]))
+    op = fields.String(
+        validate=validate.OneOf(["created", "updated", "deleted", "renamed"]),
+        metadata={
+            "description": "`renamed`: `id` is now an alias of `renamed_to`; drop the record "
+            "kept under `id` (the new one has changes of its own)"
+        },
+    )
+    renamed_to = fields.String(
+        allow_none=True, metadata={"description": "for `renamed`: the id the record now has"}
+    )
     revision = fields.Integer()
     at = fields.String(metadata={"description": "UTC instant"})
 
@@ -77,7 +86,8 @@ class Changes(MethodView):
 
         Changes after `since`, oldest first: meetings' by default, people's and sources' too
         with `type`. Apply them in order (fetch the record for `created` and `updated`, drop it
-        for `deleted`) and follow `links.next`, which is always given, to keep an exact copy;
+        for `deleted`, drop it and keep its id as an alias of `renamed_to` for `renamed`) and
+        follow `links.next`, which is always given, to keep an exact copy;
         poll it to learn of new changes.
         """
         types = sorted(set(types))
@@ -93,6 +103,7 @@ class Changes(MethodView):
                 "id": c.meeting_id,
                 "type": c.type,
                 "op": c.op,
+                "renamed_to": c.renamed_to,
                 "revision": c.revision,
                 "at": instant(c.at),
             }

@@ -8,6 +8,7 @@ from schemas.fields import CountryCode, could_be_id
 from schemas.person import Person as PersonSchema
 from schemas.person import PersonDetail, PersonReplace
 
+from ..aliases import of as aliases_of
 from ..blueprint import Blueprint
 from ..documents import instant
 from ..errors import not_found
@@ -23,7 +24,7 @@ blp = Blueprint(
     "people",
     __name__,
     url_prefix="/v1/people",
-    description="People named in meetings, written given name first.",
+    description="People named in meetings, their names written as they write them.",
 )
 
 
@@ -31,12 +32,15 @@ class PeopleArgs(PageArgs):
     country = CountryCode(metadata={"description": "people serving this state"})
 
 
-def document(person: Person, counts: dict) -> dict:
+def document(person: Person, counts: dict, aliases: dict | None = None) -> dict:
     return {
         "id": person.id,
         "name": person.name,
         "family_name": person.family_name,
         "given_name": person.given_name,
+        "sort_name": person.sort_name,
+        "name_order": person.name_order,
+        "aliases": (aliases or {}).get(person.id, []),
         "country": person.country,
         "meeting_count": counts.get(person.id, 0),
         "created_at": instant(person.created_at),
@@ -67,7 +71,8 @@ def detail(person: Person) -> dict:
         }
         for p in rows
     ]
-    return {**document(person, {person.id: len(meetings)}), "meetings": meetings}
+    shown = document(person, {person.id: len(meetings)}, aliases_of("person", [person.id]))
+    return {**shown, "meetings": meetings}
 
 
 def _saved(person_id: str):
@@ -97,7 +102,8 @@ class People(MethodView):
             filters={"people": True, "country": country},
         )
         counts = meeting_counts(Participant.person, [p.id for p in rows])
-        data = [document(p, counts) for p in rows]
+        aliases = aliases_of("person", [p.id for p in rows])
+        data = [document(p, counts, aliases) for p in rows]
         return listing(data, links, total)
 
 

@@ -8,6 +8,7 @@ from schemas.fields import could_be_id
 from schemas.source import Source as SourceSchema
 from schemas.source import SourceDetail, SourceReplace
 
+from ..aliases import of as aliases_of
 from ..blueprint import Blueprint
 from ..documents import instant
 from ..errors import not_found
@@ -28,11 +29,13 @@ blp = Blueprint(
 )
 
 
-def document(source: Source, counts: dict) -> dict:
+def document(source: Source, counts: dict, aliases: dict | None = None) -> dict:
     return {
         "id": source.id,
         "publisher": source.publisher,
         "title": source.title,
+        "kind": source.kind,
+        "aliases": (aliases or {}).get(source.id, []),
         "url": source.url,
         "published_at": source.published_at,
         "seed_file": source.seed_file,
@@ -53,7 +56,8 @@ def detail(source: Source) -> dict:
         .where(MeetingSource.source == source.id)
         .order_by(Meeting.date_first, Meeting.id)
     ]
-    return {**document(source, {source.id: len(meetings)}), "meetings": meetings}
+    shown = document(source, {source.id: len(meetings)}, aliases_of("source", [source.id]))
+    return {**shown, "meetings": meetings}
 
 
 def _saved(source_id: str):
@@ -80,7 +84,8 @@ class Sources(MethodView):
             filters={"sources": True},
         )
         counts = meeting_counts(MeetingSource.source, [s.id for s in rows])
-        data = [document(s, counts) for s in rows]
+        aliases = aliases_of("source", [s.id for s in rows])
+        data = [document(s, counts, aliases) for s in rows]
         return listing(data, links, total)
 
 
