@@ -5,12 +5,11 @@ import gc
 import json
 import pickle
 from collections import Counter
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import partial
 
 import orjson
 from marshmallow import ValidationError
-from peewee import PostgresqlDatabase
 
 from schemas.fastload import FastLoader
 from schemas.fields import PartialDate
@@ -18,15 +17,20 @@ from schemas.meeting import MeetingIn
 
 from . import forked, jsontext
 from .db import db
-from .models import Change, Meeting, Relation
+from .models import Meeting
 from .records import portable_documents
 from .seeding import SeedError, flatten, parse_seed, with_references
 from .shared_records import Policy
-from .store import CHILDREN, Conflict, References, save_meetings
+from .sqlite_import import (
+    foreign_keys_checked_here,
+    indexes_built_after,
+    large_page_cache,
+    party_pairs_written_here,
+)
+from .store import Conflict, References, save_meetings
 
 BY_ID = [(Meeting.id, False)]
 CHECK_CHUNK = 1000  # records checked at a time
-BULK_CACHE_KIB = -256_000  # SQLite's page cache for an import (negative: KiB, not pages)
 
 
 class ImportError_(Exception):
@@ -196,116 +200,12 @@ def load_file(text: str | bytes, name: str, seed: bool = False) -> Records:
     return Records(records, references)
 
 
-@contextmanager
-def _pragma(name: str, value: int):
-    """An SQLite setting of this connection changed for a while, then set back."""
-    (usual,) = db.execute_sql(f"PRAGMA {name}").fetchone()
-    db.execute_sql(f"PRAGMA {name} = {value}")
-    try:
-        yield
-    finally:
-        db.execute_sql(f"PRAGMA {name} = {usual}")
-
-
-def _large_page_cache():
-    """SQLite's page cache raised for one bulk transaction. A large import outgrows the usual
-    32 MB (its indexes are written all over), and then has pages spilled to the WAL and read
-    back all along. The cache grows only as pages are used."""
-    if isinstance(db.obj, PostgresqlDatabase):
-        return nullcontext()
-    return _pragma("cache_size", BULK_CACHE_KIB)
-
-
-def _foreign_keys_checked_here():
-    """SQLite's foreign-key checks left to the import, for its transaction.
-
-    SQLite looks up the parent of every row it inserts, a B-tree search per row. An import
-    has done that work already: `save_meetings` checks every person, source and related
-    meeting its records refer to, in the same transaction and before it writes a row, and
-    writes each meeting's rows after the meeting. SQLite's own checks would find nothing, so
-    they are off while the import writes. (They can only be switched outside a transaction;
-    inside someone else's, they stay as they are.)"""
-    if isinstance(db.obj, PostgresqlDatabase) or db.in_transaction():
-        return nullcontext()
-    return _pragma("foreign_keys", 0)
-
-
-@contextmanager
-def _dropped_meanwhile(kind: str, names: list[str]):
-    """These SQLite indexes or triggers (`kind`) dropped inside the caller's transaction, and
-    made again from their own stored definitions when it is done; yields the names of those
-    that exist. If the transaction fails, its rollback restores them with everything else."""
-    definitions = []
-    for name in names:
-        found = db.execute_sql(
-            "SELECT sql FROM sqlite_master WHERE type = ? AND name = ?", [kind, name]
-        ).fetchone()
-        if found is not None:
-            definitions.append((name, found[0]))
-    for name, _ in definitions:
-        db.execute_sql(f'DROP {kind.upper()} "{name}"')
-    yield [name for name, _ in definitions]
-    for _, sql in definitions:
-        db.execute_sql(sql)
-
-
-# The tables an import adds rows to, whose indexes it may build after the rows. Not the
-# meeting table's: its rows are large (the document), and each index built reads them all.
-WRITTEN = (*CHILDREN, Relation, Change)
-
-
-@contextmanager
-def _indexes_built_after(size: int):
-    """On SQLite, an import of `size` meetings into a table holding no more than that: the
-    written tables' plain (non-unique) indexes are dropped for the import and built again at
-    its end, in the same transaction. Building an index from all its rows at once (a sort)
-    costs a fraction of keeping it up to date row by row while the rows go in scattered
-    across it; for a small import into a large table it is the other way round, so those keep
-    their indexes. Unique indexes always stay: they enforce what they say."""
-    if isinstance(db.obj, PostgresqlDatabase):
-        yield
-        return
-    # Row counts, near enough: rowids are handed out in order and seldom freed.
-    (stored,) = db.execute_sql('SELECT max(rowid) FROM "meeting"').fetchone()
-    (logged,) = db.execute_sql('SELECT max(rowid) FROM "change"').fetchone()
-    plain = []
-    for model in WRITTEN:
-        if ((logged if model is Change else stored) or 0) > size:
-            continue
-        table = model._meta.table_name
-        for _, index, unique, origin, _ in db.execute_sql(f'PRAGMA index_list("{table}")'):
-            if origin == "c" and not unique:  # made by CREATE INDEX, not by a constraint
-                plain.append(index)
-    with _dropped_meanwhile("index", plain):
-        yield
-
-
-# The trigger that adds a new party row's pairs (migration 0007).
-PAIRS_TRIGGER = "party_pair_insert"
-
-
-@contextmanager
-def _party_pairs_written_here():
-    """On SQLite, the trigger that adds a new party row's pairs is off for the import's
-    transaction, and the import writes the pairs with its other rows; yields whether it is to.
-
-    For each party row, the trigger looks up the meeting and its other parties again, which
-    costs three times what the row does. No one else can write a party row meanwhile: the
-    import's transaction holds SQLite's one write lock, and other connections see the trigger
-    as it was until the import commits with it back."""
-    if isinstance(db.obj, PostgresqlDatabase):
-        yield False
-        return
-    with _dropped_meanwhile("trigger", [PAIRS_TRIGGER]) as dropped:
-        yield bool(dropped)
-
-
 def import_records(records: list[dict], name: str, progress=None) -> Counter:
     """All or nothing: every record in one transaction."""
     references = records.references if isinstance(records, Records) else None
     try:
-        with collector_paused(), _large_page_cache(), _foreign_keys_checked_here(), db.atomic():
-            with _indexes_built_after(len(records)), _party_pairs_written_here() as pairs:
+        with collector_paused(), large_page_cache(), foreign_keys_checked_here(), db.atomic():
+            with indexes_built_after(len(records)), party_pairs_written_here() as pairs:
                 outcome = save_meetings(
                     records, progress=progress, references=references, party_pairs=pairs
                 )

@@ -149,7 +149,7 @@ class PartyPair(BaseModel):
     """Each ordered pair of a meeting's parties, with the meeting's first day (migration 0007):
     the meetings of two countries are one index range, in date order. Database triggers on
     `party` and `meeting` write these rows; only an import on SQLite writes them itself, with
-    the trigger off for its transaction (`bulk._party_pairs_written_here`)."""
+    the trigger off for its transaction (`sqlite_import.party_pairs_written_here`)."""
 
     country = CharField(max_length=2)
     other = CharField(max_length=2)
