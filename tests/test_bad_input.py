@@ -47,7 +47,7 @@ def send(client, auth, method: str, text: str | bytes, **kwargs):
     return getattr(client, method)(path, data=text, headers=headers, **kwargs)
 
 
-def refused_json(client, auth, method: str, text: str, named: str) -> dict:
+def refused_json(client, auth, method: str, text: str | bytes, named: str) -> dict:
     """The write is refused as invalid JSON, naming what is wrong and where: a 400 for a
     body, a 422 for a merge patch; nothing stored changes."""
     before = state(client)
@@ -154,6 +154,15 @@ def test_a_key_repeated_in_a_nested_object_is_named_where_it_stands(client, auth
     text = json.dumps(new_meeting()).replace('"name": "Min-ho Lee"', '"name": "A", "name": "B"')
     where = text.index('"name": "B"')
     problem = refused_json(client, auth, "post", text, "key 'name' repeated in one object")
+    assert f"(char {where})" in problem["detail"]
+
+
+@pytest.mark.parametrize("method", WRITES)
+def test_a_body_that_is_not_utf8_is_invalid_json_naming_where(client, auth, method):
+    text = body_with(method, title="Cafe talks").encode()  # ASCII: a byte is a character
+    latin1 = text.replace(b"Cafe", b"Caf\xe9")
+    where = text.index(b"Cafe") + 3
+    problem = refused_json(client, auth, method, latin1, "not UTF-8: byte 0xe9")
     assert f"(char {where})" in problem["detail"]
 
 
