@@ -269,7 +269,7 @@ def measure(args) -> dict:
 def table(args, result: dict) -> str:
     lines = [
         f"N = {args.n:,} meetings; concurrency {args.concurrency}; {args.seconds} s per "
-        f"endpoint; {args.workers} gunicorn workers (sync), SQLite.",
+        f"endpoint; {args.workers} gunicorn workers (gthread), SQLite.",
         f"Machine: {machine()}.",
         f"Command: `python -m bench.run --n {args.n} --seconds {args.seconds} "
         f"--concurrency {args.concurrency}`",
