@@ -10,6 +10,8 @@ list their aliases.
 from flask import Response, abort, request, url_for
 from flask_smorest import abort as problem_abort
 
+from schemas.fields import could_be_id
+
 from . import changelog, documents
 from .models import Alias, Meeting, MeetingSource, Participant, Person, Relation, Source, utcnow
 from .public_url import query_as_sent
@@ -39,8 +41,8 @@ def of(kind: str, ids) -> dict[str, list[str]]:
 def refuse_if_renamed(kind: str, record_id: str) -> None:
     """For a request naming a record by an old id: a read is redirected (308) to its URL, a
     write refused (409) naming the new id. Anything else returns."""
-    if kind not in MODELS or not request:
-        return
+    if kind not in MODELS or not request or not could_be_id(record_id):
+        return  # an id no record could have (a NUL, say) was never anyone's
     new = target(kind, record_id)
     if new is None:
         return
