@@ -132,8 +132,8 @@ class _LoggedBody:
 
 
 class Frame:
-    """WSGI middleware: a request id, the headers every response carries, the CORS preflight
-    for reads, and the access line, written once the response is complete."""
+    """WSGI middleware: a request id, the headers every response carries, and the access line,
+    written once the response is complete. It never answers a request itself."""
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
@@ -151,12 +151,6 @@ class Frame:
 
         def write():
             self._write(environ, method, path, status, started, clock)
-
-        if cors.is_read_preflight(environ):
-            status.append("204 No Content")
-            start_response(status[0], cors.PREFLIGHT + extra)
-            write()
-            return []
 
         def start(code, headers, exc_info=None):
             status[:] = [code]

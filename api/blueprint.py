@@ -51,35 +51,16 @@ class QueryParser(FlaskParser):
     def load_querystring(self, req, schema):
         repeatable = self._repeatable.get(schema)
         if repeatable is None:
-            proxy = self._makeproxy({}, schema, cls=MultiDictProxy)
+            proxy = MultiDictProxy({}, schema, tuple(self.KNOWN_MULTI_FIELDS))
             repeatable = self._repeatable[schema] = frozenset(proxy.multiple_keys)
         args = req.args
         return {key: args.getlist(key) if key in repeatable else args[key] for key in args}
 
 
-def _documented(decorator):
-    """`decorator` (one of flask-smorest's that only documents) applied so that it returns the
-    view itself, carrying the documentation, rather than a wrapper that calls it: each such
-    wrapper costs every request a call through `current_app`."""
-
-    def apply(func):
-        func._apidoc = decorator(func)._apidoc
-        return func
-
-    return apply
-
-
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = QueryParser()
 
-    def alt_response(self, *args, **kwargs):
-        return _documented(super().alt_response(*args, **kwargs))
-
     def response_as_is(self, *args, **kwargs):
-        """`response` for a view that builds its own Response: documented the same way, with
-        nothing to serialize at run time."""
-        return _documented(super().response(*args, **kwargs))
-
-    @staticmethod
-    def doc(**kwargs):
-        return _documented(flask_smorest.Blueprint.doc(**kwargs))
+        """`response` for a view that builds its own Response, which flask-smorest sends as it
+        is: documented the same way, with nothing to serialize at run time."""
+        return self.response(*args, **kwargs)

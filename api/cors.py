@@ -1,11 +1,12 @@
 """CORS: any web page may read the API; no page may write to it.
 
 Writes stay out of reach of browsers on other origins: a preflight for them gets no
-Access-Control-Allow-* headers, so the browser never sends the request. The headers are added
-by the access-log middleware (api.access_log.Frame), around every response.
+Access-Control-Allow-* headers, so the browser never sends the request. The headers of every
+read are added by the access-log middleware (api.access_log.Frame), around every response; a
+preflight for a read is answered by a hook, before the database or the rate limits are touched.
 """
 
-from .request_limits import within_limits
+from flask import Flask, request
 
 READS = ("GET", "HEAD")
 EXPOSED = (
@@ -23,12 +24,16 @@ PREFLIGHT = [
 ]
 
 
-def is_read_preflight(environ) -> bool:
-    """A preflight for a read: answered 204 before the app sees it. One for anything else gets
-    Flask's own OPTIONS answer, with no CORS headers; one over the size limits, Flask's 414 or
-    431."""
-    return (
-        environ.get("REQUEST_METHOD") == "OPTIONS"
-        and environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD") in READS
-        and within_limits(environ)
-    )
+def answer_read_preflight():
+    """A preflight for a read: 204 with the CORS headers. One for anything else gets Flask's own
+    OPTIONS answer, with no CORS headers."""
+    if (
+        request.method == "OPTIONS"
+        and request.headers.get("Access-Control-Request-Method") in READS
+    ):
+        return "", 204, PREFLIGHT
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(answer_read_preflight)

@@ -56,12 +56,8 @@ class Count(NamedTuple):
 
 
 class Budget:
-    """One configured limit, counted in Flask-Limiter's store under one scope.
-
-    The reads' budget hits the same store with the same limit, key (the client's address) and
-    scope as the `reads` limit Flask-Limiter applies, so reads Flask does not see
-    (`reads.Reads`) and those it does spend one budget.
-    """
+    """One configured limit, counted in Flask-Limiter's store under one scope, by the app once
+    it knows what to count (a write's key, a failed authentication)."""
 
     def __init__(self, limiter: Limiter, limits: str, scope: str, what: str):
         self.limiter, self.scope = limiter, scope
@@ -95,9 +91,9 @@ class Budget:
 
 
 class Budgets(NamedTuple):
-    """The budgets counted by the app itself, each None when its limit is off."""
+    """The budgets counted by the app itself, each None when its limit is off (reads are
+    counted by Flask-Limiter, before each request)."""
 
-    reads: Budget | None
     writes: Budget | None
     failures: Budget | None
 
@@ -159,8 +155,8 @@ def _flask_limiter_headers(limiter: Limiter) -> list[tuple[str, str]]:
     return [*headers, ("Retry-After", headers[-1][1])] if current.breached else headers
 
 
-def init_app(app) -> Budget | None:
-    """Applies the configured limits; the read budget for middleware, when reads are limited."""
+def init_app(app) -> None:
+    """Applies the configured limits."""
     config = app.config
     reads, writes, failures = (
         config[name]
@@ -197,7 +193,6 @@ def init_app(app) -> Budget | None:
     limiter.request_filter(_unlimited)
     limiter.init_app(app)  # the storage URI was checked by config.load()
     budgets = Budgets(
-        reads and Budget(limiter, reads, "reads", "reads from this address"),
         writes and Budget(limiter, writes, "writes", "writes with this API key"),
         failures
         and Budget(limiter, failures, "auth-failures", "failed authentications from this address"),
@@ -207,5 +202,3 @@ def init_app(app) -> Budget | None:
     @app.after_request
     def _rate_limit_headers(response):
         return _headers(limiter, response)
-
-    return budgets.reads
