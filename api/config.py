@@ -105,7 +105,7 @@ def _log_level(name: str, value) -> str:
 # name: (default, check), each check turning the raw text into the value the app uses.
 SETTINGS = {
     "MEETINGS_MAX_BODY_BYTES": (1024 * 1024, lambda n, v: _whole_number(n, v, least=1)),
-    "MEETINGS_READ_RATE_LIMIT": ("300 per minute", _rate_limit),
+    "MEETINGS_READ_RATE_LIMIT": ("3000 per minute", _rate_limit),
     "MEETINGS_WRITE_RATE_LIMIT": ("1200 per minute", _rate_limit),
     "MEETINGS_AUTH_FAILURE_LIMIT": ("10 per minute", _rate_limit),
     "MEETINGS_RATELIMIT_STORAGE": ("memory://", _storage),

@@ -55,7 +55,7 @@ def test_defaults(url, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     config = create_app({"DATABASE_URL": url}).config
     assert config["MAX_CONTENT_LENGTH"] == 1024 * 1024
-    assert config["MEETINGS_READ_RATE_LIMIT"] == "300 per minute"
+    assert config["MEETINGS_READ_RATE_LIMIT"] == "3000 per minute"
     assert config["MEETINGS_WRITE_RATE_LIMIT"] == "1200 per minute"
     assert config["MEETINGS_RATELIMIT_STORAGE"] == "memory://"
     assert config["MEETINGS_TRUSTED_PROXIES"] == 0
