@@ -54,9 +54,12 @@ def _topics(meeting: dict) -> list[str]:
 
 def _digest(data: dict, topics: list[str] | None = None) -> str:
     """SHA-256 of the record as given, as JSON with its keys sorted. The same record given with
-    or without its points' topics repeated is the same record. (`topics` are its `_topics`,
-    where the caller has them.)"""
+    or without its points' topics repeated is the same record, and so is one given with no
+    evidence or an empty list of it (as a GET shows it). (`topics` are its `_topics`, where
+    the caller has them.)"""
     digested = {**data, "topics": _topics(data) if topics is None else topics}
+    if not digested.get("evidence", True):
+        del digested["evidence"]
     try:
         text = orjson.dumps(digested, option=orjson.OPT_SORT_KEYS, default=str)
     except orjson.JSONEncodeError:  # what orjson refuses (an integer over 64 bits) is hashed

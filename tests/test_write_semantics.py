@@ -62,6 +62,16 @@ def test_put_accepts_the_record_exactly_as_get_returns_it(client, auth, meeting_
     assert response.get_json() == got.get_json()
 
 
+def test_put_of_a_posted_record_as_get_returns_it_changes_nothing(client, auth):
+    create(client, auth, id="posted-bare")  # no evidence given: a GET shows an empty list
+    got = client.get(item("posted-bare"))
+    assert got.get_json()["evidence"] == []
+    before = state(client, "posted-bare")
+    response = put(client, auth, "posted-bare", got.get_json(), got.headers["ETag"])
+    assert response.status_code == 200, response.get_json()
+    assert state(client, "posted-bare") == before
+
+
 @pytest.mark.parametrize(
     "field, value",
     [
