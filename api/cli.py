@@ -212,7 +212,9 @@ def export(fmt):
 
 
 def default_workers() -> int:
-    return min(2 * (os.cpu_count() or 1) + 1, 8)
+    """A granian worker per core (two at least, eight at most): each runs the app on several
+    threads, so more processes than cores only contend for them."""
+    return max(2, min(os.cpu_count() or 1, 8))
 
 
 @main.command()
@@ -221,11 +223,11 @@ def default_workers() -> int:
 @click.option(
     "--workers",
     default=default_workers,
-    show_default="2 x cores + 1, at most 8",
+    show_default="one per core, 2 to 8",
     type=click.IntRange(1, 64),
 )
 def serve(host, port, workers):
-    """Serve the API with gunicorn; a database that never held a meeting gets the seeds first."""
+    """Serve the API with granian; a database that never held a meeting gets the seeds first."""
     url = _bind()
     _schema_ready()
     # A database that never held a meeting (not one deleted since) gets the seed records; the
@@ -235,11 +237,11 @@ def serve(host, port, workers):
             click.echo(f"new database at {url}: {_seed(None, None)}", err=True)
     click.echo(f"serving http://{host}:{port}/v1/meetings (docs at /docs)", err=True)
     from .public_url import served_at
-    from .serving import Gunicorn, gunicorn_options
+    from .serving import run
 
     # Links name the address served at, unless a public URL or trusted proxies say otherwise.
     app = functools.partial(create_app, {"SERVED_AT": served_at(host, port)})
-    Gunicorn(app, gunicorn_options(host, port, workers)).run()
+    run(app, host, port, workers)
 
 
 @main.command()

@@ -54,7 +54,7 @@ def _rate_limit(name: str, value) -> str | None:
 def _storage(name: str, value) -> str:
     uri = str(value).strip()
     scheme = uri.partition("://")[0]
-    # Flask-Limiter is synchronous: the async+ storages of `limits` do not fit it.
+    # The limits are counted synchronously: the async+ storages of `limits` do not fit.
     schemes = sorted(s for s in SCHEMES if not s.startswith("async+"))
     if "://" not in uri or scheme not in schemes:
         raise ConfigError(f"{name}={value!r}: expected a URI with one of {', '.join(schemes)}")

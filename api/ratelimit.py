@@ -1,15 +1,17 @@
 """Rate limits: reads per client address, writes per API key, failed authentications per
-client address; each is one budget for the whole API.
+client address; each is one budget for the whole API, counted in a `limits` store (memory or
+redis) with fixed windows.
 
-Flask-Limiter applies the read limit before each request. Writes are counted after
+A hook counts each read before its view runs. Writes are counted after
 authentication, per key that proved itself: a wrong secret sent with a real key's id spends
 nothing of that key's budget. It spends its client address's budget of failed authentications,
 as does a made-up key; over that budget, every write from the address is a 429 until the window
 ends, before any key is checked, so that guessing learns nothing more.
 
-The headers are written here. Flask-Limiter's own would put Retry-After on every response (and
-overwrite a 503's), and give RateLimit-Reset as a timestamp where the IETF RateLimit fields give
-seconds.
+The headers (the IETF RateLimit fields, RateLimit-Reset in seconds) are those of the budget
+last counted, and Retry-After only on a 429. `limits` is used directly rather than through
+Flask-Limiter, which worked out which limits apply to each request anew, a quarter of the cost
+of a read of one meeting.
 """
 
 import math
@@ -17,9 +19,10 @@ import time
 from typing import NamedTuple
 
 from flask import current_app, g, request
-from flask_limiter import ApplicationLimit, Limiter
 from flask_smorest import abort
 from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
 READS = ("GET", "HEAD")
 # Probes and the docs page stay reachable whatever a client has spent.
@@ -56,12 +59,11 @@ class Count(NamedTuple):
 
 
 class Budget:
-    """One configured limit, counted in Flask-Limiter's store under one scope, by the app once
-    it knows what to count (a write's key, a failed authentication)."""
+    """One configured limit (one or more rates), counted in the store under one scope."""
 
-    def __init__(self, limiter: Limiter, limits: str, scope: str, what: str):
-        self.limiter, self.scope = limiter, scope
-        # In Flask-Limiter's order: each is hit in turn, and the first names the headers.
+    def __init__(self, strategy: RateLimiter, limits: str, scope: str, what: str):
+        self.strategy, self.scope = strategy, scope
+        # Each is hit in turn, and the first names the headers.
         self.limits = sorted(parse_many(limits))
         self.message = _message(what, limits)
 
@@ -74,7 +76,7 @@ class Budget:
         return self._count(key, hit=False)
 
     def _count(self, key: str, *, hit: bool) -> Count | None:
-        strategy = self.limiter.limiter
+        strategy = self.strategy
         try:
             for limit in self.limits:
                 allowed = (strategy.hit if hit else strategy.test)(limit, key, self.scope)
@@ -85,15 +87,15 @@ class Budget:
             return None
 
     def _headers(self, limit, key: str, *, breached: bool) -> list[tuple[str, str]]:
-        reset_time, remaining = self.limiter.limiter.get_window_stats(limit, key, self.scope)
+        reset_time, remaining = self.strategy.get_window_stats(limit, key, self.scope)
         headers = _window_headers(limit.amount, reset_time, remaining)
         return [*headers, ("Retry-After", headers[-1][1])] if breached else headers
 
 
 class Budgets(NamedTuple):
-    """The budgets counted by the app itself, each None when its limit is off (reads are
-    counted by Flask-Limiter, before each request)."""
+    """The budgets, each None when its limit is off."""
 
+    reads: Budget | None
     writes: Budget | None
     failures: Budget | None
 
@@ -134,25 +136,18 @@ def spend_write(key_id: str) -> None:
             _counted(budget.spend(f"key:{key_id}"), budget)
 
 
-def _headers(limiter: Limiter, response):
-    headers = g.get(HEADERS)
-    if headers is None:
-        headers = _flask_limiter_headers(limiter)
-    for name, value in headers:
+def spend_read() -> None:
+    """Before a read's view: counts it against the client's address, a 429 once spent."""
+    if request.method in READS and not _unlimited():
+        if budgets := _budgets():
+            if budget := budgets.reads:
+                _counted(budget.spend(client_address()), budget)
+
+
+def _headers(response):
+    for name, value in g.get(HEADERS, ()):
         response.headers[name] = value
     return response
-
-
-def _flask_limiter_headers(limiter: Limiter) -> list[tuple[str, str]]:
-    current = limiter.current_limit
-    if current is None:
-        return []
-    try:
-        reset_time, remaining = current.window
-    except Exception:  # the store went away mid-request: answer, just without the headers
-        return []
-    headers = _window_headers(current.limit.amount, reset_time, remaining)
-    return [*headers, ("Retry-After", headers[-1][1])] if current.breached else headers
 
 
 def init_app(app) -> None:
@@ -167,38 +162,15 @@ def init_app(app) -> None:
         )
     )
     if reads is None and writes is None and failures is None:
-        return None
-    read_limits = []
-    if reads is not None:
-        read_limits.append(
-            ApplicationLimit(
-                reads,
-                key_function=client_address,
-                scope="reads",
-                methods=READS,
-                error_message=_message("reads from this address", reads),
-            )
-        )
-    limiter = Limiter(
-        client_address,
-        application_limits=read_limits,
-        storage_uri=config["MEETINGS_RATELIMIT_STORAGE"],
-        strategy="fixed-window",
-        headers_enabled=False,
-        # Unrouted paths count too: probing for URLs costs us as much as reading.
-        request_identifier=lambda: request.endpoint or "unrouted",
-        # A store that is down (redis restarting) lets requests through rather than fail them.
-        swallow_errors=True,
-    )
-    limiter.request_filter(_unlimited)
-    limiter.init_app(app)  # the storage URI was checked by config.load()
-    budgets = Budgets(
-        writes and Budget(limiter, writes, "writes", "writes with this API key"),
+        return
+    # The storage URI was checked by config.load().
+    strategy = FixedWindowRateLimiter(storage_from_string(config["MEETINGS_RATELIMIT_STORAGE"]))
+    app.extensions[EXTENSION] = Budgets(
+        reads and Budget(strategy, reads, "reads", "reads from this address"),
+        writes and Budget(strategy, writes, "writes", "writes with this API key"),
         failures
-        and Budget(limiter, failures, "auth-failures", "failed authentications from this address"),
+        and Budget(strategy, failures, "auth-failures", "failed authentications from this address"),
     )
-    app.extensions[EXTENSION] = budgets
-
-    @app.after_request
-    def _rate_limit_headers(response):
-        return _headers(limiter, response)
+    if reads is not None:
+        app.before_request(spend_read)
+    app.after_request(_headers)

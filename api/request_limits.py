@@ -8,8 +8,9 @@
   which tells a body over it from one just at it.
 
 Each is refused as a problem (`api.errors`) by a hook that runs before any other, so nothing
-is stored. The server's own limits (`api.serving`) stand far above these, so that it passes
-such a request on for the app to answer, rather than answering it itself.
+is stored. The server's own limits (`api.serving`) stand above these, so that it passes such a
+request on for the app to answer, rather than answering it itself. The one it cannot raise is
+granian's 100 header fields: the app's field limit stays below it.
 """
 
 from flask import Flask, request
@@ -18,7 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 MAX_URL_BYTES = 8192
 MAX_HEADER_BYTES = 16384
-MAX_HEADER_FIELDS = 100
+MAX_HEADER_FIELDS = 64  # below granian's 100, which it answers itself (an empty 431)
 WRITES = ("POST", "PUT", "PATCH")
 # The header fields a WSGI environ holds without the HTTP_ prefix of the others.
 _UNPREFIXED = ("CONTENT_TYPE", "CONTENT_LENGTH")
@@ -48,9 +49,8 @@ _is_text = str.__instancecheck__  # isinstance(value, str), as a function C call
 
 
 def within_limits(environ: dict) -> bool:
-    """Whether the request's URL and header fields are within the limits: what answers a
-    request before Flask does (`api.reads`, a CORS preflight) leaves any other to Flask.
-    Cheap for the usual request, whose environ's names and text come to less than any limit
+    """Whether the request's URL and header fields are within the limits. Cheap for the usual
+    request, whose environ's names and text come to less than any limit
     between them; only a larger one is measured field by field."""
     if len(environ) <= MAX_HEADER_FIELDS:
         text = sum(map(len, environ)) + sum(map(len, filter(_is_text, environ.values())))

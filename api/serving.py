@@ -1,57 +1,63 @@
-"""How `meetings serve` runs gunicorn; the benchmark serves its ceiling app the same way.
+"""How `meetings serve` runs granian; the benchmark serves its ceiling apps the same way.
 
-Workers are threaded (gthread): a long response, such as a feed of every meeting, holds one
-thread, while the worker's main thread goes on telling the master it is alive, so gunicorn's
-timeout never kills it mid-body, and the worker's other threads answer other requests. A
-worker takes a connection only when it has a thread free for it, so a request never waits
-behind a feed. The workers share one feed slot per worker (`api.feeds`).
+granian's workers are processes, each running the WSGI app on a pool of threads (THREADS),
+and each builds its own app (and database connections). granian has no request timeout, so a
+long response, such as a feed of every meeting, streams on one thread for as long as it takes
+while the worker's other threads answer other requests. The workers share one feed slot per
+worker (`api.feeds`), so feeds never hold more than one thread of each worker's pool.
+
+- SIGTERM (or SIGINT): granian stops taking connections and lets requests in flight finish,
+  waiting up to STOP_SECONDS for each worker.
+- A worker that dies (a crash, a kill) is started again.
+- granian's own access log is off: the app writes its JSON line (`api.access_log`).
+- granian answers a request over its own limits itself, with an empty 414 or 431: a head
+  (request line and header fields) over `max_buffer_size`, a URL over 65,534 bytes, more than
+  100 header fields. The buffer is set well above the app's own limits
+  (`api.request_limits`), which answer as a problem, and the app's field limit is below
+  granian's, so that a request line or header over the app's limits reaches the app; only the
+  last two, fixed in granian, stay its own.
 """
 
-from gunicorn.app.base import BaseApplication
+from collections.abc import Callable
+
+from flask import Flask
+from granian import Granian
+from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
 
 from .feeds import FeedSlots
 
 THREADS = 4  # each worker's: a feed holds one
+STOP_SECONDS = 30  # how long a stopping worker may take to finish its requests
+# A request's head (request line and header fields) may come to this many bytes before granian
+# refuses it itself: far above the app's limits of 8 KiB of URL and 16 KiB of header fields.
+HEAD_BYTES = 1024 * 1024
 
 
-class Gunicorn(BaseApplication):
-    """gunicorn run from Python: each worker builds its own app (and database connections)."""
+def run(factory: Callable[[], Flask], host: str, port: int, workers: int) -> None:
+    """Serves `factory()` in `workers` granian workers, with a feed slot each, until stopped."""
+    slots = FeedSlots.new(workers)
 
-    def __init__(self, factory, options: dict):
-        self.factory, self.options = factory, options
-        self.feed_slots = FeedSlots.new(options["workers"])
-        super().__init__()
-
-    def load_config(self):
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-        # The master, once it stops (never a worker), takes the slots' folder away.
-        self.cfg.set("on_exit", lambda server: self.feed_slots.remove())
-
-    def load(self):
-        app = self.factory()
-        self.feed_slots.init_app(app)
+    def load(_target: str) -> Flask:
+        app = factory()
+        slots.init_app(app)
         return app
 
-
-def gunicorn_options(host: str, port: int, workers: int) -> dict:
-    return {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": THREADS,
-        # A connection a thread, none kept alive: one more would wait for a thread to free.
-        "worker_connections": THREADS,
-        "keepalive": 0,
-        "graceful_timeout": 30,
-        # Far above the app's own limits (api.request_limits), so that gunicorn passes an
-        # over-long request line or header on for the app to refuse as a problem, instead of
-        # answering with its own HTML page. (Its line limit goes no higher than 8,190 bytes
-        # but for 0, which is none.)
-        "limit_request_line": 0,
-        "limit_request_fields": 32768,
-        "limit_request_field_size": 1024 * 1024,
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "info",
-    }
+    server = Granian(
+        "api:create_app",  # only named in logs: `load` builds the app
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=THREADS,
+        http=HTTPModes.http1,
+        http1_settings=HTTP1Settings(max_buffer_size=HEAD_BYTES),
+        log_access=False,
+        respawn_failed_workers=True,
+        respawn_interval=0.5,
+        workers_kill_timeout=STOP_SECONDS,
+    )
+    try:
+        server.serve(target_loader=load)
+    finally:
+        slots.remove()

@@ -3,16 +3,15 @@
     python -m bench.run --n 100000            # builds (or reuses) the data, then measures
 
 Builds a database of N synthetic meetings through `meetings import`, serves it with
-`meetings serve`, serves the ceiling app (bench/ceiling.py) with the same gunicorn settings,
-drives each endpoint with wrk (loopback only, fixed concurrency, bounded in time), and writes
-the table to bench/results.md.
+`meetings serve` (granian), serves the ceiling app (bench/ceiling.py) on granian with the same
+settings and on gunicorn as the API was served before (the old ceiling, for history), drives
+each with wrk (loopback only, fixed concurrency, bounded in time), and writes the table to
+bench/results.md. Shares are of the granian ceiling.
 """
 
 import argparse
 import json
 import os
-import platform
-import re
 import shutil
 import signal
 import socket
@@ -23,17 +22,20 @@ import urllib.request
 from pathlib import Path
 
 from api.cli import default_workers
+from api.serving import THREADS
 
+from .ceiling import old_workers
+from .load import load, machine, worker_memory_mb
 from .synthetic import write_ndjson
 
 HERE = Path(__file__).resolve().parent
 IMPORT_FILE_SIZE = 50_000  # meetings per import file: one transaction each
 
 ENDPOINTS = [
-    ("GET /v1/meetings/{id}", "/v1/meetings/{id}", {}, 0.75),
-    ("GET /v1/meetings/{id} (304)", "/v1/meetings/{id}", {"If-None-Match": "{etag}"}, 0.85),
+    ("GET /v1/meetings/{id}", "/v1/meetings/{id}", {}, 0.85),
+    ("GET /v1/meetings/{id} (304)", "/v1/meetings/{id}", {"If-None-Match": "{etag}"}, 0.90),
     ("GET /v1/meetings?country=JP&limit=20", "/v1/meetings?country=JP&limit=20", {}, 0.50),
-    ("GET /v1/meetings?q={word}&limit=20", "/v1/meetings?q={word}&limit=20", {}, 0.30),
+    ("GET /v1/meetings?q={word}&limit=20", "/v1/meetings?q={word}&limit=20", {}, 0.40),
     (
         "GET /v1/meetings?country=JP&country=KR&from=2000-01-01&limit=20",
         "/v1/meetings?country=JP&country=KR&from=2000-01-01&limit=20",
@@ -106,87 +108,21 @@ def start(command: list[str], env: dict, probe: str) -> subprocess.Popen:
     return process
 
 
-def wrk(url: str, headers: dict, seconds: int, connections: int) -> dict:
-    command = [
-        "wrk",
-        "-t",
-        "2",
-        "-c",
-        str(connections),
-        "-d",
-        f"{seconds}s",
-        "--latency",
-        "--timeout",
-        "10s",
-    ]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    out = subprocess.run(
-        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
-    ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    latency = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+def ceiling_server(port: int, workers: int, server: str, env: dict) -> subprocess.Popen:
+    command = [sys.executable, "-m", "bench.ceiling", "--port", str(port)]
+    command += ["--workers", str(workers), "--server", server]
+    return start(command, env, f"http://127.0.0.1:{port}/")
+
+
+def mean(runs: list[dict]) -> dict:
+    """The mean of a ceiling's runs, before and after the endpoints: a machine that slows or
+    speeds up during the run does not favour the first or last rows."""
+    result = {key: sum(run[key] for run in runs) / len(runs) for key in ("rps", "p50", "p99")}
     return {
-        "rps": rate,
-        "requests": requests,
-        "p50": latency["50"],
-        "p99": latency["99"],
-        "errors": int(errors.group(1)) if errors else 0,
+        **result,
+        "cpu_us": round(sum(run["cpu_us"] for run in runs) / len(runs)),
+        "runs": [round(run["rps"]) for run in runs],
     }
-
-
-def _ms(text: str) -> float:
-    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def workers(master: int) -> list[str]:
-    return Path(f"/proc/{master}/task/{master}/children").read_text().split()
-
-
-def cpu_seconds(pids: list[str]) -> float:
-    """User and system CPU time these processes have used so far."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def load(server: subprocess.Popen, url: str, headers: dict, args) -> dict:
-    """wrk against one URL, with the CPU time the server's workers spent per request."""
-    pids = workers(server.pid)
-    before = cpu_seconds(pids)
-    result = wrk(url, headers, args.seconds, args.concurrency)
-    spent = cpu_seconds(pids) - before
-    return {**result, "cpu_us": round(spent / max(result["requests"], 1) * 1e6)}
-
-
-def worker_memory_mb(master: int) -> float:
-    """The largest resident size among the gunicorn master's workers."""
-    sizes = []
-    for pid in workers(master):
-        status = Path(f"/proc/{pid}/status").read_text()
-        sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024)
-    return round(max(sizes), 1) if sizes else 0.0
-
-
-def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-    return (
-        f"{os.cpu_count()} cores ({cpu}), {memory / 2**20:.0f} GiB, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
-    )
 
 
 def measure(args) -> dict:
@@ -200,32 +136,34 @@ def measure(args) -> dict:
         "MEETINGS_WRITE_RATE_LIMIT": "off",
     }
     env.pop("MEETINGS_DATA_DIR", None)
-    api_port, ceiling_port = free_port(), free_port()
+    api_port, granian_port, gunicorn_port = free_port(), free_port(), free_port()
     api = start(
         [*meetings_command(), "serve", "--port", str(api_port), "--workers", str(args.workers)],
         env,
         f"http://127.0.0.1:{api_port}/healthz",
     )
-    ceiling = start(
-        [
-            sys.executable,
-            "-m",
-            "bench.ceiling",
-            "--port",
-            str(ceiling_port),
-            "--workers",
-            str(args.workers),
-        ],
-        env,
-        f"http://127.0.0.1:{ceiling_port}/",
-    )
+    servers = [api]
     try:
+        servers.append(ceiling_server(granian_port, args.workers, "granian", env))
+        servers.append(ceiling_server(gunicorn_port, old_workers(), "gunicorn", env))
+        _, granian, gunicorn = servers
+        ceilings = {
+            name: (server, f"http://127.0.0.1:{port}/", [])
+            for name, server, port in (
+                ("granian", granian, granian_port),
+                ("gunicorn", gunicorn, gunicorn_port),
+            )
+        }
+
+        def ceiling_runs():
+            for server, url, runs in ceilings.values():
+                runs.append(load(server, url, {}, args))
+
         base = f"http://127.0.0.1:{api_port}"
         meeting_id = f"synthetic-{args.n // 2:07d}"
         with urllib.request.urlopen(f"{base}/v1/meetings/{meeting_id}") as response:
             etag = response.headers["ETag"]
-        ceiling_url = f"http://127.0.0.1:{ceiling_port}/"
-        ceiling_runs = [load(ceiling, ceiling_url, {}, args)]
+        ceiling_runs()
         rows = []
         for name, path, headers, budget in ENDPOINTS:
             url = base + path.format(id=meeting_id, word=SEARCH_WORD)
@@ -242,47 +180,45 @@ def measure(args) -> dict:
                     **result,
                 }
             )
-        # The ceiling again at the end: each share is of the two runs' mean, so a machine
-        # that slows or speeds up during the run does not favour the first or last rows.
-        ceiling_runs.append(load(ceiling, ceiling_url, {}, args))
+        ceiling_runs()
         memory = worker_memory_mb(api.pid)
     finally:
-        for process in (api, ceiling):
+        for process in servers:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
-    ceiling_run = {
-        key: sum(run[key] for run in ceiling_runs) / len(ceiling_runs)
-        for key in ("rps", "p50", "p99", "cpu_us")
-    }
-    ceiling_run["cpu_us"] = round(ceiling_run["cpu_us"])
+    measured = {name: mean(runs) for name, (_, _, runs) in ceilings.items()}
     for row in rows:
-        row["ratio"] = round(row["rps"] / ceiling_run["rps"], 2)
-    return {
-        "built": built,
-        "ceiling": ceiling_run,
-        "ceiling_runs": [round(run["rps"]) for run in ceiling_runs],
-        "rows": rows,
-        "worker_mb": memory,
-    }
+        row["ratio"] = round(row["rps"] / measured["granian"]["rps"], 2)
+    return {"built": built, "ceilings": measured, "rows": rows, "worker_mb": memory}
+
+
+CEILINGS = {
+    "granian": "ceiling: bare Flask on granian, constant JSON",
+    "gunicorn": "old ceiling: bare Flask on gunicorn (gthread, {workers} workers), for history",
+}
 
 
 def table(args, result: dict) -> str:
     lines = [
         f"N = {args.n:,} meetings; concurrency {args.concurrency}; {args.seconds} s per "
-        f"endpoint; {args.workers} gunicorn workers (gthread), SQLite.",
+        f"endpoint; the API on {args.workers} granian workers of {THREADS} threads, SQLite.",
         f"Machine: {machine()}.",
         f"Command: `python -m bench.run --n {args.n} --seconds {args.seconds} "
-        f"--concurrency {args.concurrency}`",
+        f"--concurrency {args.concurrency} --workers {args.workers}`",
         "",
         "| endpoint | matches | requests/s | p50 ms | p99 ms | worker CPU µs | share of ceiling "
         "| budget | |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
-        f"| ceiling: bare Flask, constant JSON (mean of {len(result['ceiling_runs'])} runs: "
-        f"{', '.join(f'{r:,}' for r in result['ceiling_runs'])}) | "
-        f"| {result['ceiling']['rps']:,.0f} | "
-        f"{result['ceiling']['p50']:.2f} | {result['ceiling']['p99']:.2f} | "
-        f"{result['ceiling']['cpu_us']} | 1.00 | | |",
     ]
+    top = result["ceilings"]["granian"]["rps"]
+    for name, ceiling in result["ceilings"].items():
+        label = CEILINGS[name].format(workers=old_workers())
+        runs = ", ".join(f"{r:,}" for r in ceiling["runs"])
+        lines.append(
+            f"| {label} (mean of {len(ceiling['runs'])} runs: {runs}) | "
+            f"| {ceiling['rps']:,.0f} | {ceiling['p50']:.2f} | {ceiling['p99']:.2f} | "
+            f"{ceiling['cpu_us']} | {ceiling['rps'] / top:.2f} | | |"
+        )
     for row in result["rows"]:
         verdict = "met" if row["ratio"] >= row["budget"] and not row["errors"] else "MISSED"
         errors = f" ({row['errors']} errors)" if row["errors"] else ""

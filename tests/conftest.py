@@ -288,10 +288,15 @@ def serve(folder: Path, env: dict, workers: int = 2):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+            # Up once every worker has started: a worker still starting when the test ends
+            # would miss its SIGTERM, and granian would wait for it to stop.
+            if requests.get(f"{base}/healthz", timeout=1).status_code == 200 and (
+                Path(log.name).read_text().count("Started worker-") >= workers
+            ):
                 break
         except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy starting
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     if process.poll() is not None or time.monotonic() >= deadline:
         process.kill()
         log.seek(0)

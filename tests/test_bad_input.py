@@ -424,10 +424,10 @@ def server(tmp_path_factory, databases):
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("size", [MAX_URL_BYTES + 1, 100_000])
+@pytest.mark.parametrize("size", [MAX_URL_BYTES + 1, 60_000])
 @pytest.mark.parametrize("path", [MEETINGS, f"{MEETINGS}/{TARGET}"])
 def test_the_server_refuses_an_over_long_request_line_with_a_414_problem(server, size, path):
-    """Above gunicorn's own limit of 8,190 bytes, which answered with a page of HTML."""
+    """Up to granian's own limit on a URL (65,534 bytes), above which it answers an empty 414."""
     remote, auth = server
     before = state(remote)
     query = "q=" + "a" * (size - len(path) - 2)
@@ -440,7 +440,7 @@ def test_the_server_refuses_an_over_long_request_line_with_a_414_problem(server,
 @pytest.mark.e2e
 @pytest.mark.parametrize(
     "extra",
-    [{"X-Long": "a" * 100_000}, {f"X-Field-{i}": "a" for i in range(MAX_HEADER_FIELDS + 50)}],
+    [{"X-Long": "a" * 100_000}, {f"X-Field-{i}": "a" for i in range(MAX_HEADER_FIELDS + 20)}],
     ids=["long", "many"],
 )
 def test_the_server_refuses_header_fields_over_the_limits_with_a_431_problem(server, extra):

@@ -1,4 +1,4 @@
-"""`meetings serve` for real: gunicorn on a free loopback port, queried with requests."""
+"""`meetings serve` for real: granian on a free loopback port, queried with requests."""
 
 import os
 import signal
@@ -26,7 +26,7 @@ def test_first_start_creates_and_seeds_the_default_sqlite_file(server):
     assert body["meta"]["total"] >= 10
     assert body["data"][0]["sources"]
     server["log"].seek(0)
-    assert "gunicorn" in server["log"].read().lower()
+    assert "granian" in server["log"].read().lower()
 
 
 def test_lists_pages_and_link_header(server):

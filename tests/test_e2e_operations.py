@@ -59,7 +59,7 @@ def test_the_server_logs_one_json_line_per_request(tmp_path):
         assert line["path"] + (f"?{line['query']}" if line["query"] else "") == path
         assert (line["method"], line["status"]) == ("GET", status)
         assert line["remote_addr"] == "127.0.0.1" and line["duration_ms"] >= 0
-    # gunicorn's own access log stays off: the JSON line is the only one per request.
+    # granian's own access log stays off: the JSON line is the only one per request.
     assert "GET /v1/countries/JP HTTP/1.1" not in text
 
 
@@ -94,6 +94,6 @@ def test_sigterm_lets_a_stream_in_flight_finish(tmp_path):
     ids = [json.loads(line)["id"] for line in received]
     assert len(ids) == len(set(ids)) == total
     # The stream's access line is written when it ends: after the signal arrived.
-    signalled = text.index("Handling signal: term")
+    signalled = text.index("Shutting down granian")
     finished = text.index('"request_id": "long-stream"')
     assert signalled < finished, "the response had ended before SIGTERM: nothing was proven"
