@@ -18,7 +18,7 @@ from schemas.meeting import MeetingIn
 from . import forked, jsontext
 from .db import db
 from .models import Meeting
-from .records import portable_documents
+from .portable import portable_documents
 from .seeding import SeedError, flatten, parse_seed, with_references
 from .shared_records import Policy
 from .sqlite_import import (

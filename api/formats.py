@@ -17,7 +17,7 @@ from icalendar.parser import Contentline
 
 from schemas.fields import PartialDate, lookup_country
 
-from .pagination import after
+from .pagination import from_query
 
 BATCH = 500
 CSV_COLUMNS = (
@@ -63,15 +63,10 @@ ICAL_STATUS = {
 
 
 def batches(query, documents, keys):
-    """Every row of `query` in key order, as documents, a batch of rows at a time."""
-    last = None
-    while True:
-        page = query.order_by(*[c.desc() if desc else c.asc() for c, desc in keys])
-        if last is not None:
-            page = page.where(after(keys, last, True))
-        rows = list(page.limit(BATCH))
-        if not rows:
-            return
+    """Every row of `query` in key order, as documents, a batch of rows at a time: read as
+    list pages read theirs (`pagination.from_query`)."""
+    read, last = from_query(query, keys), None
+    while rows := read(True, last, BATCH):
         yield from documents(rows)
         last = [getattr(rows[-1], column.name) for column, _ in keys]
 

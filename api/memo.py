@@ -1,7 +1,10 @@
-"""A small least-recently-used memo, for values that one input always gives."""
+"""The one cache helper: a small least-recently-used memo, for values that one input always
+gives, or that stay true for one state of the data."""
 
 from collections import OrderedDict
 from contextlib import suppress
+
+_UNSET = object()
 
 
 class Memo:
@@ -11,16 +14,25 @@ class Memo:
         self.size = size
         self._values: OrderedDict = OrderedDict()
 
-    def get(self, key, make):
-        """The value kept for `key`, or else `make()`'s, kept from now on."""
-        try:
-            value = self._values[key]
-        except KeyError:
-            value = self._values[key] = make()
-            if len(self._values) > self.size:
-                self._values.popitem(last=False)
-        else:
+    def get(self, key, make, version=None):
+        """The value kept for `key`, or else `make()`'s, kept from now on. With a `version`
+        (the state of the data it was made from), a value kept for another version is made
+        again."""
+        found = self._values.get(key, _UNSET)
+        if found is not _UNSET and found[0] == version:
             # A worker's other threads may have let it go meanwhile: it is no less the value.
             with suppress(KeyError):
                 self._values.move_to_end(key)
+            return found[1]
+        value = make()
+        self._values[key] = (version, value)
+        with suppress(KeyError):
+            self._values.move_to_end(key)
+        while len(self._values) > self.size:
+            with suppress(KeyError):
+                self._values.popitem(last=False)
         return value
+
+    def clear(self) -> None:
+        """Forget every value."""
+        self._values.clear()

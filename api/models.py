@@ -88,13 +88,17 @@ class Source(BaseModel):
     revision = IntegerField(default=1)
 
 
+# Meeting columns the list filters on by value.
+FILTER_COLUMNS = ("type", "format", "status", "location_country")
+
+
 class Meeting(BaseModel):
     id = CharField(primary_key=True, max_length=100)
     title = CharField(max_length=300)
     summary = TextField()
-    type = CharField(max_length=32, index=True)
-    format = CharField(max_length=16, index=True)
-    status = CharField(max_length=16, index=True)
+    type = CharField(max_length=32)
+    format = CharField(max_length=16)
+    status = CharField(max_length=16)
     date = CharField(max_length=10)
     date_precision = CharField(max_length=5)
     # The first and last day the (possibly partial) date covers: what filters and sorts use.
@@ -110,7 +114,7 @@ class Meeting(BaseModel):
     location_venue = CharField(max_length=200, null=True)
     location_city = CharField(max_length=100, null=True)
     location_region = CharField(max_length=100, null=True)
-    location_country = CharField(max_length=2, null=True, index=True)
+    location_country = CharField(max_length=2, null=True)
     occasion = CharField(max_length=300, null=True)
     # Where each fact stands in its sources, as JSON (migration 0011): see schemas.evidence.
     evidence = JSONList(null=True)
@@ -125,7 +129,11 @@ class Meeting(BaseModel):
     revision = IntegerField(default=1)
 
     class Meta:
-        indexes = ((("date_first", "id"), False),)
+        # Each filter value's meetings in list order (migration 0012).
+        indexes = (
+            (("date_first", "id"), False),
+            *(((column, "date_first", "id"), False) for column in FILTER_COLUMNS),
+        )
 
 
 # A foreign key that leads a composite index is looked up through it: its own index would

@@ -1,4 +1,8 @@
-"""Keyset pagination with opaque cursors, and the `{data, links, meta}` list document."""
+"""Keyset pagination with opaque cursors, and the `{data, links, meta}` list document.
+
+Every list pages one way: `paginate` reads a page through a `read(forward, after, limit)`
+of its own (SQL for the meetings, `from_query` for a peewee query, `from_items` for a short
+list in memory) and gives it its links."""
 
 import base64
 import binascii
@@ -8,7 +12,7 @@ import orjson
 from flask import request
 from flask_smorest import abort
 
-from . import counts, jsontext
+from . import jsontext
 from .memo import Memo
 from .public_url import link_base, url_as_sent, without
 
@@ -128,36 +132,51 @@ def links_of(rows: list, *, forward: bool, values, limit: int, key_of, sort: str
 
 
 def paginate(
-    query,
+    read,
     *,
-    keys,
     key_of,
     limit: int,
     cursor: str | None,
-    sort: str = "",
-    filters: dict | None = None,
-    count_query=None,
+    sort: str,
+    width: int = 1,
+    is_key=None,
+    urls=None,
 ):
-    """One page of `query` ordered by `keys` [(column, descending)], and its links and total.
-
-    `key_of(row)` gives a row's key values, as strings (a cursor holds no other). `filters`
-    (what the query selects on) lets the total come from the count cache; `count_query`, if
-    given, is the same selection in a shape that counts faster.
-    """
-    forward, values = position(cursor, sort, len(keys))
-    count_query = query if count_query is None else count_query
-    if filters is None:
-        total = count_query.count()
-    else:
-        total = counts.total(count_query.count, filters)
-    order = [c.desc() if desc == forward else c.asc() for c, desc in keys]
-    if values is not None:
-        query = query.where(after(keys, values, forward))
-    rows = list(query.order_by(*order).limit(limit + 1))
-    rows, links = links_of(
-        rows, forward=forward, values=values, limit=limit, key_of=key_of, sort=sort
+    """One page and its self/next/prev links. `read(forward, after, limit)` gives up to `limit`
+    rows in walking order, strictly after the key values `after` (None: from the start);
+    `key_of(row)` gives a row's key values, as strings (a cursor holds no other), and `is_key`
+    checks a cursor's (a 422 when it fails). `urls` are the request's `page_urls`."""
+    forward, values = position(cursor, sort, width)
+    if values is not None and is_key is not None and not is_key(values):
+        invalid_cursor()
+    rows = read(forward, values, limit + 1)
+    return links_of(
+        rows, forward=forward, values=values, limit=limit, key_of=key_of, sort=sort, urls=urls
     )
-    return rows, links, total
+
+
+def from_query(query, keys):
+    """A `paginate` reader of a peewee query ordered by `keys` [(column, descending)]."""
+
+    def read(forward: bool, values, limit: int) -> list:
+        order = [c.desc() if desc == forward else c.asc() for c, desc in keys]
+        page = query if values is None else query.where(after(keys, values, forward))
+        return list(page.order_by(*order).limit(limit))
+
+    return read
+
+
+def from_items(items: list, key_of):
+    """A `paginate` reader of a short list already in memory and sorted by `key_of`."""
+
+    def read(forward: bool, values, limit: int) -> list:
+        if values is None:
+            return items[:limit]
+        if forward:
+            return [item for item in items if key_of(item) > values][:limit]
+        return [item for item in items if key_of(item) < values][::-1][:limit]
+
+    return read
 
 
 def listing(data: list, links: dict, total: int, **meta):
@@ -168,24 +187,3 @@ def listing(data: list, links: dict, total: int, **meta):
 def link_header(links: dict) -> dict:
     parts = [f'<{links[rel]}>; rel="{rel}"' for rel in ("next", "prev") if links.get(rel)]
     return {"Link": ", ".join(parts)} if parts else {}
-
-
-def paginate_items(items: list, *, key_of, limit: int, cursor: str | None, sort: str = ""):
-    """`paginate` for a short list already in memory and sorted by `key_of`."""
-    keys = [key_of(item) for item in items]
-    start, end = 0, limit
-    if cursor:
-        state = _decode(cursor, sort, len(keys[0]) if keys else 1)
-        if state["d"] == "next":
-            start = next((i for i, k in enumerate(keys) if k > state["k"]), len(items))
-            end = start + limit
-        else:
-            end = next((i for i, k in enumerate(keys) if k >= state["k"]), len(items))
-            start = max(end - limit, 0)
-    page = items[start:end]
-    links = _links(
-        sort,
-        keys[end - 1] if page and end < len(items) else None,
-        keys[start] if page and start > 0 else None,
-    )
-    return page, links, len(items)

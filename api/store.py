@@ -33,6 +33,7 @@ from .models import (
     Tombstone,
     utcnow,
 )
+from .portable import portable_documents
 from .rows import CHUNK, converter, flat_values, insert_rows, insert_values, select_in
 from .shared_records import Mismatch, Policy, References, settle
 
@@ -123,8 +124,6 @@ def _touch(meeting_ids, changes: list[dict], refresh_search: bool = False) -> No
 
 def _stored_search_texts(ids: list[str]) -> dict[str, str]:
     """Search text rebuilt from what is stored, for meetings whose participants were renamed."""
-    from .records import portable_documents
-
     meetings = list(Meeting.select().where(Meeting.id.in_(ids)))
     texts = {}
     for document in portable_documents(meetings):

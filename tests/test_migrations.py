@@ -128,6 +128,7 @@ def test_database_made_before_migrations_is_recognised(empty_database_url):
         "0009_filter_dates_kept",
         "0010_shared_revisions",
         "0011_evidence_and_aliases",
+        "0012_filter_value_dates",
     ]
 
 

@@ -5,11 +5,11 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import MAX_LIMIT, Links, Meta
 
-from .. import counts
 from ..blueprint import Blueprint
 from ..documents import instant
 from ..models import Change
 from ..pagination import listing, page_url
+from ..queries.totals import counted
 
 blp = Blueprint(
     "changes",
@@ -111,7 +111,7 @@ class Changes(MethodView):
         ]
         # Counting a long log reads all of it: once per state of the data, as list totals.
         total = (
-            counts.total(query.count, {"changes_after": since, "types": types})
+            counted(query.count, {"changes_after": since, "types": types})
             if len(rows) == limit
             else len(rows)
         )

@@ -10,8 +10,8 @@ from schemas.fields import all_countries, lookup_country
 
 from ..blueprint import Blueprint
 from ..models import Party
-from ..pagination import listing, paginate_items
-from ..records import meeting_counts
+from ..pagination import from_items, listing, paginate
+from ..queries.totals import meeting_counts
 
 blp = Blueprint(
     "countries",
@@ -49,10 +49,11 @@ class Countries(MethodView):
         """
         counts = meeting_counts(Party.country)
         rows = [document(c, counts) for c in all_countries() if all or c.code in counts]
-        page, links, total = paginate_items(
-            rows, key_of=lambda r: [r["code"]], limit=limit, cursor=cursor, sort="code"
+        key_of = lambda r: [r["code"]]  # noqa: E731
+        page, links = paginate(
+            from_items(rows, key_of), key_of=key_of, limit=limit, cursor=cursor, sort="code"
         )
-        return listing(page, links, total)
+        return listing(page, links, len(rows))
 
 
 @blp.route("/<string:code>")

@@ -16,7 +16,7 @@ from schemas.fields import could_be_id
 from schemas.meeting import SHOWN_SERVER_OWNED, MeetingIn, MeetingReplace, MeetingWrite
 from schemas.meeting import Meeting as MeetingSchema
 
-from .. import counts, formats
+from .. import formats
 from ..access_log import sent_as_stream
 from ..auth import SCHEME
 from ..blueprint import Blueprint
@@ -24,17 +24,10 @@ from ..feeds import feed_slot
 from ..memo import Memo
 from ..merge_patch import merge_patch, requested_patch
 from ..models import Meeting
-from ..pagination import invalid_cursor, link_header, links_of, page_urls, position
-from ..records import (
-    child_filters,
-    child_rows,
-    filter_meetings,
-    page_rows,
-    portable_documents,
-    search_page,
-    searches_by_date,
-    stored_item,
-)
+from ..pagination import link_header, page_urls, paginate
+from ..portable import portable_documents
+from ..queries import pages
+from ..queries.items import stored_item
 from ..store import claim_meeting_id, delete_meeting, save_meetings
 from ..writes import IDEMPOTENCY_HEADER, current, etag, locked_meeting, matches, write
 
@@ -87,14 +80,11 @@ LIST_FORMATS = {
 
 def _stream(media: str, filters: dict, sort: str) -> Response:
     """Every match in one response, read a batch at a time as JSON pages read theirs."""
-    version = counts.data_version()
-    _, walk, driver = _page_plan(filters, version)
+    plan = pages.plan(filters)
 
     def read(after: list | None, limit: int) -> list[tuple]:
         shape = {"descending": sort == "-date", "forward": True, "after": after, "limit": limit}
-        if searches_by_date(filters):
-            return search_page(filters, version=version, **shape)
-        return page_rows(filters, walk=walk, driver=driver, **shape)
+        return pages.page_rows(filters, plan, **shape)
 
     slot = feed_slot()  # a 503 problem when the server streams all the feeds it can
     stored = (row[2] for row in formats.pages(read, _key))
@@ -106,51 +96,6 @@ def _stream(media: str, filters: dict, sort: str) -> Response:
         # Given back when the server closes the response: sent whole, broken off, or a HEAD.
         response.call_on_close(lambda: os.close(slot))
     return response
-
-
-WALK_LIMIT = 20_000
-
-
-def _walk_dates(matches: int, walked: int) -> bool:
-    """Walking rows in date order (all meetings, or one filter value's) visits about
-    21 * walked / matches rows to fill a page. Walk unless that is a great many (the matches
-    are rare): then reading the filters' matches from their own indexes and sorting them is
-    cheaper."""
-    return 21 * walked <= WALK_LIMIT * max(matches, 1)
-
-
-# Child filters whose table holds at most one row a meeting for each value (unique indexes).
-ONE_ROW_A_MEETING = ("country", "countries", "topic")
-
-
-def _page_plan(filters: dict, version: int) -> tuple[int, bool, tuple | None]:
-    """The exact total, whether to walk dates, and which child filter (the one with the
-    fewest meetings) drives the walk; every count comes from the count cache."""
-    children = child_filters(filters)
-
-    def count() -> int:
-        if len(children) == len(filters) == 1 and children[0][0] in ONE_ROW_A_MEETING:
-            # One country, two countries or one topic, and nothing else: its rows are its
-            # meetings, one each.
-            return child_rows(*children[0])
-        return filter_meetings(filters).count()
-
-    total = counts.total(count, {"meetings": 1, **filters}, version)
-    if not children:
-        everything = counts.total(lambda: Meeting.select().count(), {"meetings": 1}, version)
-        return total, _walk_dates(total, everything), None
-    if len(children) == 1:
-        return total, _walk_dates(total, total), children[0]
-    # How many rows each value has in its table: enough to choose the driver, and an index
-    # range to count rather than a join.
-    sizes = {
-        child: counts.total(
-            lambda child=child: child_rows(*child), {"rows": 1, child[0]: child[1]}, version
-        )
-        for child in children
-    }
-    driver = min(children, key=sizes.__getitem__)
-    return total, _walk_dates(total, sizes[driver]), driver
 
 
 def _key(row) -> list[str]:
@@ -247,8 +192,27 @@ class Meetings(MethodView):
         media = _negotiate()
         if media != "application/json":
             return _stream(media, filters, sort)
-        start = page_start(cursor, sort)
-        body, headers = json_page(filters, limit, sort, start, page_urls(request.environ))
+        plan = pages.plan(filters)
+
+        def read(forward: bool, after: list | None, limit: int) -> list[tuple]:
+            shape = {"forward": forward, "after": after, "limit": limit}
+            return pages.page_rows(filters, plan, descending=sort == "-date", **shape)
+
+        rows, links = paginate(
+            read,
+            key_of=_key,
+            limit=limit,
+            cursor=cursor,
+            sort=sort,
+            width=2,
+            is_key=_is_key,
+            urls=page_urls(request.environ),
+        )
+        # The stored documents go out as they are: no rendering, no re-encoding.
+        documents = [row[2] if isinstance(row[2], bytes) else row[2].encode() for row in rows]
+        tail = orjson.dumps({"links": links, "meta": {"total": plan.total}})
+        body = b'{"data":[' + b",".join(documents) + b"]," + tail[1:]
+        headers = {**link_header(links), "Vary": "Accept"}
         return Response(body, mimetype="application/json", headers=headers)
 
     @write
@@ -273,45 +237,6 @@ class Meetings(MethodView):
         return _saved(
             data["id"], 201, Location=url_for("meetings.MeetingItem", meeting_id=data["id"])
         )
-
-
-def page_start(cursor: str | None, sort: str) -> tuple[bool, list | None]:
-    """Where a JSON page starts (as `pagination.position` gives it); a cursor that is not one
-    of this list's is a 422."""
-    forward, after = position(cursor, sort, 2)
-    if after is not None and not _is_key(after):
-        invalid_cursor()
-    return forward, after
-
-
-def json_page(
-    filters: dict, limit: int, sort: str, start: tuple[bool, list | None], urls: tuple[str, str]
-) -> tuple[bytes, dict]:
-    """A JSON page of the meetings matching `filters`, from `start` (`page_start`): its body,
-    and its Link and Vary headers. `urls` are the request's `pagination.page_urls`."""
-    forward, after = start
-    version = counts.data_version()
-    total, walk, driver = _page_plan(filters, version)
-    rows = []
-    if total:
-        shape = {
-            "descending": sort == "-date",
-            "forward": forward,
-            "after": after,
-            "limit": limit + 1,
-        }
-        if searches_by_date(filters):
-            rows = search_page(filters, version=version, **shape)
-        else:
-            rows = page_rows(filters, walk=walk, driver=driver, **shape)
-    rows, links = links_of(
-        rows, forward=forward, values=after, limit=limit, key_of=_key, sort=sort, urls=urls
-    )
-    # The stored documents go out as they are: no rendering, no re-encoding.
-    documents = [row[2] if isinstance(row[2], bytes) else row[2].encode() for row in rows]
-    tail = orjson.dumps({"links": links, "meta": {"total": total}})
-    body = b'{"data":[' + b",".join(documents) + b"]," + tail[1:]
-    return body, {**link_header(links), "Vary": "Accept"}
 
 
 @blp.route("/<string:meeting_id>")

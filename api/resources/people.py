@@ -14,8 +14,8 @@ from ..documents import instant
 from ..errors import not_found
 from ..merge_patch import requested_patch
 from ..models import Meeting, Participant, Person
-from ..pagination import listing, paginate
-from ..records import meeting_counts
+from ..pagination import from_query, listing, paginate
+from ..queries.totals import counted, meeting_counts
 from ..shared_writes import locked, patched, replace
 from ..writes import etag, matches, write
 from .meetings import ETAG_HEADER, IF_MATCH, MERGE_PATCH, SECURED
@@ -92,15 +92,14 @@ class People(MethodView):
         query = Person.select()
         if country:
             query = query.where(Person.country == country)
-        rows, links, total = paginate(
-            query,
-            keys=[(Person.id, False)],
+        rows, links = paginate(
+            from_query(query, [(Person.id, False)]),
             key_of=lambda p: [p.id],
             limit=limit,
             cursor=cursor,
             sort="id",
-            filters={"people": True, "country": country},
         )
+        total = counted(query.count, {"people": True, "country": country})
         counts = meeting_counts(Participant.person, [p.id for p in rows])
         aliases = aliases_of("person", [p.id for p in rows])
         data = [document(p, counts, aliases) for p in rows]

@@ -14,8 +14,8 @@ from ..documents import instant
 from ..errors import not_found
 from ..merge_patch import requested_patch
 from ..models import Meeting, MeetingSource, Source
-from ..pagination import listing, paginate
-from ..records import meeting_counts
+from ..pagination import from_query, listing, paginate
+from ..queries.totals import counted, meeting_counts
 from ..shared_writes import locked, patched, replace
 from ..writes import etag, matches, write
 from .meetings import ETAG_HEADER, IF_MATCH, SECURED
@@ -74,15 +74,15 @@ class Sources(MethodView):
 
         By id, each with how many meetings it backs.
         """
-        rows, links, total = paginate(
-            Source.select(),
-            keys=[(Source.id, False)],
+        query = Source.select()
+        rows, links = paginate(
+            from_query(query, [(Source.id, False)]),
             key_of=lambda s: [s.id],
             limit=limit,
             cursor=cursor,
             sort="id",
-            filters={"sources": True},
         )
+        total = counted(query.count, {"sources": True})
         counts = meeting_counts(MeetingSource.source, [s.id for s in rows])
         aliases = aliases_of("source", [s.id for s in rows])
         data = [document(s, counts, aliases) for s in rows]

@@ -7,8 +7,8 @@ from schemas.country import Topic
 
 from ..blueprint import Blueprint
 from ..models import MeetingTopic
-from ..pagination import listing, paginate_items
-from ..records import meeting_counts
+from ..pagination import from_items, listing, paginate
+from ..queries.totals import meeting_counts
 
 blp = Blueprint(
     "topics",
@@ -30,7 +30,8 @@ class Topics(MethodView):
         """
         counts = meeting_counts(MeetingTopic.topic)
         rows = [{"topic": t, "meeting_count": n} for t, n in sorted(counts.items())]
-        page, links, total = paginate_items(
-            rows, key_of=lambda r: [r["topic"]], limit=limit, cursor=cursor, sort="topic"
+        key_of = lambda r: [r["topic"]]  # noqa: E731
+        page, links = paginate(
+            from_items(rows, key_of), key_of=key_of, limit=limit, cursor=cursor, sort="topic"
         )
-        return listing(page, links, total)
+        return listing(page, links, len(rows))

@@ -1,0 +1,180 @@
+"""Search: `q` through the engine's own index (FTS5 on SQLite, a tsvector on PostgreSQL),
+and pages read off SQLite's search index in date order."""
+
+import datetime as dt
+import re
+
+from peewee import PostgresqlDatabase
+
+from ..db import db
+from .items import document_column
+from .totals import counted
+
+
+def text_search(q: str, table: str, walk_dates: bool = False) -> tuple[str, list]:
+    """SQL for meetings holding every word of `q` (as a word or the start of one), found
+    through the engine's own index: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL.
+    `table` qualifies the meeting table's columns ("m." or "").
+
+    SQLite either sorts every match by date, or walks the date index checking each meeting
+    against the matches; `walk_dates` asks for the walk (the `+` keeps the planner from driving
+    the query by rowid), which wins when matches are many."""
+    words = re.findall(r"\w+", q.lower())
+    if not words:
+        return "1 = 0", []
+    param = db.obj.param
+    if isinstance(db.obj, PostgresqlDatabase):
+        terms = " & ".join(f"{w}:*" for w in words)
+        query = f"to_tsquery('simple', {param})"
+        if walk_dates:  # the function behind @@: the same test, but its index out of reach,
+            # so that the walk checks each row it reads rather than reading every match
+            return f"ts_match_vq({table}search_vector, {query})", [terms]
+        return f"{table}search_vector @@ {query}", [terms]
+    column = f"{'+' if walk_dates else ''}{table}rowid"
+    return (
+        f"{column} IN (SELECT rowid & {ROWID_BITS} FROM meeting_fts "
+        f"WHERE meeting_fts MATCH {param})",
+        [_fts_terms(words)],
+    )
+
+
+def _fts_terms(words: list[str]) -> str:
+    return " ".join(f'"{w}"*' for w in words)
+
+
+# A prefix expanded to at most this many words of the index is searched as those words.
+MOST_WORDS_A_PREFIX = 16
+_PLAIN_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _fts_words(words: list[str], version: int) -> str | None:
+    """`_fts_terms` as FTS5 reads it fastest: each word that is the start of only a few words
+    of the index becomes those words (`"resilience"*` becomes `"resilience"`, or
+    `("resilience" OR "resilient")`), or None when one is the start of none (nothing
+    matches).
+
+    FTS5 answers a prefix term by merging the document lists of all its words, whole, before
+    it can give the first row; whole words it reads lazily, in rowid order, and stops at the
+    page's end. The same matches, then, read as a page needs them. Which words a prefix
+    starts is looked up in the index's vocabulary once per state of the data (`version`),
+    and kept with the totals (`totals.counted`).
+    Words of other letters than a-z and digits stay prefixes, since the index folds
+    diacritics and splits on some characters Python counts as word characters."""
+    parts = []
+    for word in words:
+        found = None
+        if _PLAIN_WORD.fullmatch(word):
+            found = counted(lambda word=word: _starting(word), {"fts_words": word}, version)
+        if found is None:
+            parts.append(_fts_terms([word]))
+        elif not found:
+            return None
+        else:
+            parts.append("(" + " OR ".join(f'"{w}"' for w in found) + ")")
+    return " AND ".join(parts)
+
+
+def _starting(prefix: str) -> list[str] | None:
+    """The words of SQLite's search index that start with `prefix` (letters a-z and digits),
+    or None when there are more than `MOST_WORDS_A_PREFIX`."""
+    db.execute_sql(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.meeting_fts_words "
+        "USING fts5vocab(main, 'meeting_fts', 'row')"
+    )
+    # Every word starting with the prefix sorts from it up to (not including) the prefix with
+    # its last character one higher.
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    found = [
+        word
+        for (word,) in db.execute_sql(
+            "SELECT term FROM temp.meeting_fts_words WHERE term >= ? AND term < ? LIMIT ?",
+            [prefix, upper, MOST_WORDS_A_PREFIX + 1],
+        )
+    ]
+    return None if len(found) > MOST_WORDS_A_PREFIX else found
+
+
+# SQLite's search index numbers a meeting `julianday(date_first) << 32 | rowid` (migration
+# 0006): its own order is date order.
+ROWID_BITS = 0xFFFF_FFFF
+# CAST(julianday(day) AS INTEGER) - day.toordinal(), for every day from 0001-01-01 on
+_JULIAN_OFFSET = 1_721_424
+
+
+def _day_key(day: dt.date) -> int:
+    """The smallest search key of a meeting whose first day is `day`."""
+    return (day.toordinal() + _JULIAN_OFFSET) << 32
+
+
+def searches_by_date(args: dict) -> bool:
+    """Whether a page of these filters can be read off SQLite's search index in date order:
+    words to find and nothing else but an upper date bound."""
+    return (
+        "q" in args
+        and not isinstance(db.obj, PostgresqlDatabase)
+        and set(args) <= {"q", "date_to"}
+        and bool(re.search(r"\w", args["q"]))
+    )
+
+
+def search_page(
+    args: dict,
+    *,
+    descending: bool,
+    forward: bool,
+    after: list | None,
+    limit: int,
+    version: int,
+) -> list[tuple]:
+    """`pages.page_rows` for `searches_by_date` filters: the first `limit` matches in page order
+    (date, then id), read from the search index in date order. `version` is the state of the
+    data (`totals.data_version`).
+
+    The index orders meetings of the same day by rowid, not id, so only days read whole are
+    sorted into the page: rows are read in index order until the days before the last one
+    read hold the page (or there are no more)."""
+    mark = db.obj.param
+    down = descending == forward  # dates run from later to earlier in walking order
+    # The index's rows drive the query (CROSS JOIN), each meeting read by its rowid.
+    sql = (
+        f'SELECT m."id", m."date_first", {document_column()}, f.rowid FROM meeting_fts f '
+        f"CROSS JOIN meeting m WHERE m.rowid = f.rowid & {ROWID_BITS} "
+        f"AND meeting_fts MATCH {mark}"
+    )
+    terms = _fts_words(re.findall(r"\w+", args["q"].lower()), version)
+    if terms is None:
+        return []
+    params = [terms]
+    if "date_to" in args:
+        sql += f" AND f.rowid < {mark}"
+        params.append(_day_key(args["date_to"].last_day + dt.timedelta(days=1)))
+    if after is not None:
+        # From the cursor's own day, whole: its rows after the cursor's id come first.
+        day = dt.date.fromisoformat(after[0])
+        bound = _day_key(day + dt.timedelta(days=1)) if down else _day_key(day)
+        sql += f" AND f.rowid {'<' if down else '>='} {mark}"
+        params.append(bound)
+    sql += f" ORDER BY f.rowid {'DESC' if down else 'ASC'} LIMIT {mark}"
+    count = 2 * limit
+    while True:
+        found = db.obj.execute_sql(sql, [*params, count]).fetchall()
+        read_all = len(found) < count
+        if not read_all:
+            # The last day read may have more rows further on: leave it out.
+            last_day = found[-1][3] >> 32
+            found = [row for row in found if row[3] >> 32 != last_day]
+        rows = [row[:3] for row in found]
+        if after is not None:
+            cursor_day, cursor_id = after
+            rows = [
+                row
+                for row in rows
+                if str(row[1]) != cursor_day
+                or (row[0] > cursor_id if forward else row[0] < cursor_id)
+            ]
+        if read_all or len(rows) >= limit:
+            break
+        count *= 4
+    rows.sort(key=lambda row: row[0], reverse=not forward)
+    rows.sort(key=lambda row: str(row[1]), reverse=down)
+    return rows[:limit]
