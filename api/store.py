@@ -15,7 +15,7 @@ from peewee import PostgresqlDatabase, chunked
 
 from schemas.meeting import INVERSE_RELATIONS, starts_at
 
-from . import changelog, documents, forked, links
+from . import changelog, documents, forked, links, renames
 from .db import db
 from .models import (
     AgreedPoint,
@@ -427,6 +427,7 @@ def save_meetings(
     """
     if references is None:
         references = References(meetings)
+    renames.follow(meetings, references)
     batch = {m["id"] for m in meetings}
     changes: list[dict] = []
     changed_refs = _save_references(references, batch, changes)

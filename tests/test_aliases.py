@@ -3,7 +3,7 @@ the new id, and records and the change feed list the aliases."""
 
 import pytest
 from click.testing import CliRunner
-from conftest import assert_problem
+from conftest import assert_problem, new_meeting
 
 from api.cli import main
 from api.seeding import default_seed_files
@@ -119,3 +119,22 @@ def test_the_feed_tells_mirrors_of_a_renamed_meeting_and_source(client, renamed)
                 change["id"]
             )
     assert NEW_MEETING in kept and OLD_MEETING not in kept
+
+
+def test_a_meeting_write_may_name_people_sources_and_meetings_by_their_old_ids(
+    client, auth, renamed
+):
+    body = new_meeting(
+        id="names-old-ids",
+        participants=[
+            {"person": "tae-yul-cho", "country": "KR", "title": "Minister of Foreign Affairs"}
+        ],
+        sources=[OLD_SOURCE],
+        related=[{"id": OLD_MEETING, "relation": "previous"}],
+    )
+    response = client.post("/v1/meetings", json=body, headers=auth)
+    assert response.status_code == 201, response.get_json()
+    stored = response.get_json()
+    assert [p["person"]["id"] for p in stored["participants"]] == ["cho-tae-yul"]
+    assert [s["id"] for s in stored["sources"]] == [NEW_SOURCE]
+    assert stored["related"] == [{"id": NEW_MEETING, "relation": "previous"}]

@@ -1,0 +1,33 @@
+"""References by an id that a record had before it was renamed name the record it is now."""
+
+from .models import Alias
+from .rows import select_in
+
+
+def follow(meetings: list[dict], references) -> None:
+    """Points every reference these meetings make by an old id (an alias) at the record's id
+    now: a participant's person, a source, a related meeting. A write that named a record by
+    id before the record was renamed keeps working. `references` (a
+    `shared_records.References` gathered from these meetings) is brought in step."""
+    wanted = references.person_ids | references.source_ids | references.related_ids
+    if not wanted or not Alias.select().exists():
+        return
+    renamed = {
+        (kind, old): new
+        for kind, old, new in select_in(Alias.id, wanted, Alias.kind, Alias.id, Alias.target)
+    }
+    if not renamed:
+        return
+
+    def now(kind: str, record_id: str) -> str:
+        return renamed.get((kind, record_id), record_id)
+
+    for meeting in meetings:
+        for participant in meeting["participants"]:
+            participant["person"] = now("person", participant["person"])
+        meeting["sources"] = [now("source", source) for source in meeting["sources"]]
+        for link in meeting["related"]:
+            link["id"] = now("meeting", link["id"])
+    references.person_ids = {now("person", i) for i in references.person_ids}
+    references.source_ids = {now("source", i) for i in references.source_ids}
+    references.related_ids = {now("meeting", i) for i in references.related_ids}
