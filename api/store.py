@@ -396,6 +396,8 @@ def new_meeting_id(meeting: dict) -> str:
     )[:90]
     taken = {m.id for m in Meeting.select(Meeting.id).where(Meeting.id.startswith(base))}
     taken |= {t.id for t in Tombstone.select(Tombstone.id).where(Tombstone.id.startswith(base))}
+    renamed = (Alias.kind == "meeting") & Alias.id.startswith(base)
+    taken |= {a.id for a in Alias.select(Alias.id).where(renamed)}
     candidate, n = base, 1
     while candidate in taken:
         n += 1

@@ -5,7 +5,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import assert_problem, new_meeting
 
+from api import db
 from api.cli import main
+from api.models import Alias
 from api.seeding import default_seed_files
 
 RENAMED_PEOPLE = {
@@ -138,3 +140,13 @@ def test_a_meeting_write_may_name_people_sources_and_meetings_by_their_old_ids(
     assert [p["person"]["id"] for p in stored["participants"]] == ["cho-tae-yul"]
     assert [s["id"] for s in stored["sources"]] == [NEW_SOURCE]
     assert stored["related"] == [{"id": NEW_MEETING, "relation": "previous"}]
+
+
+def test_a_derived_id_passes_over_an_old_id(app, client, auth, renamed):
+    with app.app_context(), db.db.connection_context():
+        # As if a meeting once derived as 2031-01-01-jp-kr-summit had been renamed.
+        Alias.create(kind="meeting", id="2031-01-01-jp-kr-summit", target=NEW_MEETING)
+    body = new_meeting(date="2031-01-01", type="summit")
+    response = client.post("/v1/meetings", json=body, headers=auth)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["id"] == "2031-01-01-jp-kr-summit-2"
