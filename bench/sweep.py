@@ -65,11 +65,10 @@ def _plan(app, query: str) -> str:
     args.pop("limit", None), args.pop("sort", None)
     with app.app_context(), db.connection_context():
         plan = pages.plan(args)
-    if pages.searches_by_date(args):
-        return f"search index by date ({plan.total:,})"
     if not plan.walk:
         return f"sort ({plan.total:,})"
     where = "date index" if plan.driver is None else f"{plan.driver.name} index"
+    where = "search index" if plan.search else where
     return f"walk {where} ({plan.total:,})"
 
 

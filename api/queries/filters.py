@@ -9,11 +9,8 @@ from peewee import PostgresqlDatabase
 from ..aliases import target as alias_target
 from ..db import db
 from ..models import FILTER_COLUMNS
-from .search import text_search
+from .search import earliest_start, text_search
 from .totals import counted
-
-# A record's date covers at most a year, so its first day is within a year of its last.
-LONGEST_DATE = dt.timedelta(days=366)
 
 # Filters matching a value: (table, columns). Every such table keeps its meeting's first day
 # and id indexed after the columns (migrations 0005, 0007, 0012), so one value's meetings are
@@ -86,11 +83,6 @@ def value_rows(match: Match) -> int:
     return db.obj.execute_sql(
         f'SELECT COUNT(*) FROM "{match.table}" WHERE {sql}', params
     ).fetchone()[0]
-
-
-def earliest_start(day: dt.date) -> dt.date:
-    """The earliest first day of a meeting that can still be going on at `day`."""
-    return day - LONGEST_DATE if day - dt.date.min > LONGEST_DATE else dt.date.min
 
 
 def conditions(

@@ -3,8 +3,9 @@ and streamed feeds.
 
 A page is read in list order (first day, then id) and stops at its end. The plan says where
 it reads: the index range of the value filter with the fewest meetings (a country, a pair of
-countries, a person, a topic, a type, format, status or place), or the meetings' date index,
-checking the other filters row by row; or, when the matches are too rare for that, every
+countries, a person, a topic, a type, format, status or place), SQLite's search index (its
+order is date order) when the words have fewer, or the meetings' date index, checking the
+other filters row by row; or, when the matches are too rare for that, every
 match read from the filters' own indexes and sorted.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from ..db import db
 from .filters import ONE_ROW_A_MEETING, Match, conditions, count, is_postgres, matches, value_rows
 from .items import document_column
-from .search import search_page, searches_by_date
+from .search import search_page, searchable_by_date
 from .totals import counted, data_version
 
 # Reading rows in date order until a page is full may visit at most about this many rows.
@@ -24,13 +25,15 @@ WALK_LIMIT = 20_000
 class Plan:
     """How a list's pages are read: its exact `total`, whether to `walk` an index in date order,
     the value filter whose index the walk reads (`driver`; None for the date index), the
-    state of the data it was made for (`version`), and the value filters (`matches`)."""
+    state of the data it was made for (`version`), the value filters (`matches`), and whether
+    the walk reads SQLite's search index instead (`search`)."""
 
     total: int
     walk: bool
     driver: Match | None
     version: int
     values: tuple[Match, ...] = ()
+    search: bool = False
 
 
 def walk_dates(found: int, walked: int) -> bool:
@@ -51,15 +54,20 @@ def plan(args: dict) -> Plan:
         return count(args, values)
 
     total = counted(count_all, {"meetings": 1, **args}, version)
-    if not values:
-        everything = counted(lambda: count({}), {"meetings": 1}, version)
-        return Plan(total, walk_dates(total, everything), None, version, values)
     sizes = {
         match: counted(
             lambda match=match: value_rows(match), {"rows": match.name, "v": match.values}, version
         )
         for match in values
     }
+    if searchable_by_date(args):
+        # The words' own matches, in date order, when no value filter has fewer rows.
+        words = counted(lambda: count({"q": args["q"]}), {"meetings": 1, "q": args["q"]}, version)
+        if all(words <= size for size in sizes.values()):
+            return Plan(total, walk_dates(total, words), None, version, values, search=True)
+    if not values:
+        everything = counted(lambda: count({}), {"meetings": 1}, version)
+        return Plan(total, walk_dates(total, everything), None, version, values)
     driver = min(values, key=sizes.__getitem__)
     return Plan(total, walk_dates(total, sizes[driver]), driver, version, values)
 
@@ -73,8 +81,10 @@ def page_rows(
     shape = {"descending": descending, "forward": forward, "after": after, "limit": limit}
     if not plan.total:
         return []
-    if searches_by_date(args):
-        return search_page(args, version=plan.version, **shape)
+    if plan.search and plan.walk:
+        others = {name: value for name, value in args.items() if name != "q"}
+        where = conditions(others, list(plan.values), walk=True)
+        return search_page(args, version=plan.version, where=where, **shape)
     return db.obj.execute_sql(*_page_sql(args, plan, **shape)).fetchall()
 
 

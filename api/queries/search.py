@@ -10,6 +10,14 @@ from ..db import db
 from .items import document_column
 from .totals import counted
 
+# A record's date covers at most a year, so its first day is within a year of its last.
+LONGEST_DATE = dt.timedelta(days=366)
+
+
+def earliest_start(day: dt.date) -> dt.date:
+    """The earliest first day of a meeting that can still be going on at `day`."""
+    return day - LONGEST_DATE if day - dt.date.min > LONGEST_DATE else dt.date.min
+
 
 def text_search(q: str, table: str, walk_dates: bool = False) -> tuple[str, list]:
     """SQL for meetings holding every word of `q` (as a word or the start of one), found
@@ -106,13 +114,12 @@ def _day_key(day: dt.date) -> int:
     return (day.toordinal() + _JULIAN_OFFSET) << 32
 
 
-def searches_by_date(args: dict) -> bool:
-    """Whether a page of these filters can be read off SQLite's search index in date order:
-    words to find and nothing else but an upper date bound."""
+def searchable_by_date(args: dict) -> bool:
+    """Whether pages of these filters can be read off SQLite's search index in date order:
+    they have words to find."""
     return (
         "q" in args
         and not isinstance(db.obj, PostgresqlDatabase)
-        and set(args) <= {"q", "date_to"}
         and bool(re.search(r"\w", args["q"]))
     )
 
@@ -125,10 +132,12 @@ def search_page(
     after: list | None,
     limit: int,
     version: int,
+    where: tuple[list[str], list] = ([], []),
 ) -> list[tuple]:
-    """`pages.page_rows` for `searches_by_date` filters: the first `limit` matches in page order
-    (date, then id), read from the search index in date order. `version` is the state of the
-    data (`totals.data_version`).
+    """`pages.page_rows` for `searchable_by_date` filters: the first `limit` matches in page
+    order (date, then id), read from the search index in date order, each meeting checked
+    against the other filters' conditions (`where`: SQL on meeting `m`, and its parameters).
+    `version` is the state of the data (`totals.data_version`).
 
     The index orders meetings of the same day by rowid, not id, so only days read whole are
     sorted into the page: rows are read in index order until the days before the last one
@@ -145,6 +154,12 @@ def search_page(
     if terms is None:
         return []
     params = [terms]
+    if where[0]:
+        sql += " AND " + " AND ".join(where[0])
+        params += where[1]
+    if "date_from" in args:  # the first day's bound, as the date index has it
+        sql += f" AND f.rowid >= {mark}"
+        params.append(_day_key(earliest_start(args["date_from"].first_day)))
     if "date_to" in args:
         sql += f" AND f.rowid < {mark}"
         params.append(_day_key(args["date_to"].last_day + dt.timedelta(days=1)))
