@@ -37,6 +37,10 @@ def document(country, counts: dict) -> dict:
     }
 
 
+def _code(row: dict) -> list[str]:
+    return [row["code"]]
+
+
 @blp.route("")
 class Countries(MethodView):
     @blp.arguments(CountryArgs(), location="query", as_kwargs=True)
@@ -49,9 +53,8 @@ class Countries(MethodView):
         """
         counts = meeting_counts(Party.country)
         rows = [document(c, counts) for c in all_countries() if all or c.code in counts]
-        key_of = lambda r: [r["code"]]  # noqa: E731
         page, links = paginate(
-            from_items(rows, key_of), key_of=key_of, limit=limit, cursor=cursor, sort="code"
+            from_items(rows, _code), key_of=_code, limit=limit, cursor=cursor, sort="code"
         )
         return listing(page, links, len(rows))
 

@@ -44,7 +44,6 @@ STREAMS = {
     "text/calendar": formats.ical_lines,
 }
 MERGE_PATCH = "application/merge-patch+json"
-# The list's query arguments, also read by `api.reads` for the lists it answers.
 LIST_ARGS = MeetingArgs()
 
 _header = {"schema": {"type": "string"}}

@@ -18,6 +18,10 @@ blp = Blueprint(
 )
 
 
+def _topic(row: dict) -> list[str]:
+    return [row["topic"]]
+
+
 @blp.route("")
 class Topics(MethodView):
     @blp.arguments(PageArgs(), location="query", as_kwargs=True)
@@ -30,8 +34,7 @@ class Topics(MethodView):
         """
         counts = meeting_counts(MeetingTopic.topic)
         rows = [{"topic": t, "meeting_count": n} for t, n in sorted(counts.items())]
-        key_of = lambda r: [r["topic"]]  # noqa: E731
         page, links = paginate(
-            from_items(rows, key_of), key_of=key_of, limit=limit, cursor=cursor, sort="topic"
+            from_items(rows, _topic), key_of=_topic, limit=limit, cursor=cursor, sort="topic"
         )
         return listing(page, links, len(rows))
