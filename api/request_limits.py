@@ -64,8 +64,10 @@ def refuse_oversize() -> None:
     if not within_limits(request.environ):
         status, detail = _over(request.environ)
         abort(status, message=detail)
+    if request.method not in WRITES:
+        return  # reads are the most requests: they skip the body's look-ups
     limit = request.max_content_length
-    if request.method in WRITES and request.content_length is None and limit is not None:
+    if request.content_length is None and limit is not None:
         request.max_content_length = limit + 1
         if len(request.get_data(cache=True)) > limit:
             raise RequestEntityTooLarge()

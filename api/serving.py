@@ -1,10 +1,11 @@
 """How `meetings serve` runs granian; the benchmark serves its ceiling apps the same way.
 
-granian's workers are processes, each running the WSGI app on a pool of threads (THREADS),
-and each builds its own app (and database connections). granian has no request timeout, so a
-long response, such as a feed of every meeting, streams on one thread for as long as it takes
-while the worker's other threads answer other requests. The workers share one feed slot per
-worker (`api.feeds`), so feeds never hold more than one thread of each worker's pool.
+granian's workers are processes, each running the WSGI app on a pool of threads, and each
+builds its own app (and database connections). granian has no request timeout, so a long
+response, such as a feed of every meeting, streams on one thread for as long as it takes while
+the worker's other threads answer other requests. The workers share one feed slot per worker
+(`api.feeds`), and any worker may hold any of them: each has a thread for every slot and two
+more (`threads`), so feeds never take the last threads of a worker.
 
 - SIGTERM (or SIGINT): granian stops taking connections and lets requests in flight finish,
   waiting up to STOP_SECONDS for each worker.
@@ -27,11 +28,16 @@ from granian.http import HTTP1Settings
 
 from .feeds import FeedSlots
 
-THREADS = 4  # each worker's: a feed holds one
+SPARE_THREADS = 2  # each worker's, besides a thread for every feed slot
 STOP_SECONDS = 30  # how long a stopping worker may take to finish its requests
 # A request's head (request line and header fields) may come to this many bytes before granian
 # refuses it itself: far above the app's limits of 8 KiB of URL and 16 KiB of header fields.
 HEAD_BYTES = 1024 * 1024
+
+
+def threads(workers: int) -> int:
+    """Each worker's threads: room for every feed at once, and SPARE_THREADS besides."""
+    return workers + SPARE_THREADS
 
 
 def run(factory: Callable[[], Flask], host: str, port: int, workers: int) -> None:
@@ -49,7 +55,7 @@ def run(factory: Callable[[], Flask], host: str, port: int, workers: int) -> Non
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
-        blocking_threads=THREADS,
+        blocking_threads=threads(workers),
         http=HTTPModes.http1,
         http1_settings=HTTP1Settings(max_buffer_size=HEAD_BYTES),
         log_access=False,

@@ -12,7 +12,7 @@ import os
 
 from flask import Flask
 
-from api.serving import THREADS, run
+from api.serving import run
 
 
 def create() -> Flask:
@@ -37,8 +37,8 @@ def serve_with_gunicorn(host: str, port: int, workers: int) -> None:
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": THREADS,
-        "worker_connections": THREADS,
+        "threads": 4,
+        "worker_connections": 4,
         "keepalive": 0,
         "accesslog": None,
         "errorlog": "-",

@@ -44,7 +44,9 @@ def _ms(text: str) -> float:
 
 
 def workers(master: int) -> list[str]:
-    return Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    """The server's worker processes: the children of any of its main process's threads."""
+    tasks = Path(f"/proc/{master}/task").iterdir()
+    return [pid for task in tasks for pid in (task / "children").read_text().split()]
 
 
 def cpu_seconds(pids: list[str]) -> float:

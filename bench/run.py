@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 from api.cli import default_workers
-from api.serving import THREADS
+from api.serving import threads
 
 from .ceiling import old_workers
 from .load import load, machine, worker_memory_mb
@@ -201,7 +201,8 @@ CEILINGS = {
 def table(args, result: dict) -> str:
     lines = [
         f"N = {args.n:,} meetings; concurrency {args.concurrency}; {args.seconds} s per "
-        f"endpoint; the API on {args.workers} granian workers of {THREADS} threads, SQLite.",
+        f"endpoint; the API on {args.workers} granian workers of {threads(args.workers)} threads, "
+        "SQLite.",
         f"Machine: {machine()}.",
         f"Command: `python -m bench.run --n {args.n} --seconds {args.seconds} "
         f"--concurrency {args.concurrency} --workers {args.workers}`",
