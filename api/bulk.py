@@ -11,7 +11,6 @@ from functools import partial
 import orjson
 from marshmallow import ValidationError
 
-from schemas.fastload import FastLoader
 from schemas.fields import PartialDate
 from schemas.meeting import MeetingIn
 
@@ -115,7 +114,7 @@ def _parsed(text: str | bytes):
 def _checked(entries, name: str, lines: bool) -> tuple[list, str | None]:
     """Each entry's place, its record if valid, and what is wrong with it if not; and the
     message for the first line that is not JSON, if any (the rest then goes unchecked)."""
-    schema, checked = FastLoader(MeetingIn()), []
+    schema, checked = MeetingIn(), []
     for where, entry in entries:
         if lines:
             try:

@@ -10,8 +10,6 @@ from functools import cache
 import pycountry
 from marshmallow import ValidationError, fields, validate
 
-from .fastload import remembered
-
 
 class Whole(validate.Regexp):
     """`validate.Regexp` over the whole value, as JSON Schema reads a `pattern` between `^` and
@@ -21,11 +19,6 @@ class Whole(validate.Regexp):
         if self.regex.fullmatch(value) is None:
             raise ValidationError(self._format_error(value))
         return value
-
-    def compile_test(self):
-        """For `schemas.fastload`: a test of a value, true where it passes."""
-        whole = self.regex.fullmatch
-        return lambda value: whole(value) is not None
 
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -102,10 +95,6 @@ class CountryCode(fields.String):
             **kwargs.pop("metadata", {}),
         }
         super().__init__(metadata=metadata, **kwargs)
-
-    def compile_core(self, compile_schema):
-        """For `schemas.fastload`: a file names the same few countries over and over."""
-        return remembered(self._deserialize)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

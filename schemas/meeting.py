@@ -11,7 +11,6 @@ from marshmallow import (
 )
 
 from .evidence import Evidence, EvidenceIn
-from .fastload import remembered
 from .fields import SLUG_PATTERN, CountryCode, PartialDateField, Whole, slug, topic
 from .localtime import TIME_PATTERN, SkippedTime, is_zone, starts_at
 from .person import PersonRefIn
@@ -63,22 +62,13 @@ class IdOrObject(fields.Field):
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return self._resolve(value, self.schema.load)
-
-    def compile_core(self, compile_schema):
-        """The same, with the object loaded the way `schemas.fastload` loads the record."""
-        load = compile_schema(self.schema)
-        return lambda value, attr, data: self._resolve(value, load)
-
-    @staticmethod
-    def _resolve(value, load):
         if isinstance(value, str):
             errors = [msg for check in slug for msg in _errors(check, value)]
             if errors:
                 raise ValidationError(errors)
             return value
         if isinstance(value, dict):
-            return load(value)
+            return self.schema.load(value)
         raise ValidationError("Expected an id or an object.")
 
 
@@ -95,10 +85,6 @@ _COUNTRY_CODE = CountryCode()
 
 class PartyField(fields.Field):
     """A party as an alpha-2 code, or as the `{country, name}` object the API shows."""
-
-    def compile_core(self, compile_schema):
-        """For `schemas.fastload`: a file names the same few countries over and over."""
-        return remembered(self._deserialize)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, dict):
