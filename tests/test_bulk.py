@@ -4,10 +4,9 @@ import csv
 import datetime as dt
 import io
 import json
+import multiprocessing
 import os
-import pty
 import re
-import select
 import signal
 import sqlite3
 import subprocess
@@ -181,20 +180,33 @@ def test_import_refuses_a_lone_surrogate_or_a_nul_and_takes_a_pair(tmp_path, env
     assert "cannot be read: nested more than 64 levels deep" in result.output
 
 
-def _progress(fd, deadline) -> int:
-    """Read the progress bar from the terminal until it passes a third, or time runs out."""
-    seen = b""
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if ready:
-            try:
-                seen += os.read(fd, 4096)
-            except OSError:
-                break
-            percents = [int(p) for p in re.findall(rb"(\d+)%", seen)]
-            if percents and max(percents) >= 30:
-                return max(percents)
-    return -1
+# Runs `meetings import`, which stops in its transaction once some of its rows are written, says
+# how many on standard output, and waits there (on standard input) to be killed.
+_PAUSED_IMPORT = """
+import sys
+
+from api import bulk
+from api.cli import main
+
+original = bulk.import_records
+
+
+def paused(records, name, progress=None):
+    written = 0
+
+    def signalled(count):
+        nonlocal written
+        written += count
+        if written < len(records):
+            print(f"{written} of {len(records)} written", flush=True)
+            sys.stdin.read()
+
+    return original(records, name, progress=signalled)
+
+
+bulk.import_records = paused
+main(["import", sys.argv[1]])
+"""
 
 
 def test_import_killed_midway_leaves_the_database_as_it_was(tmp_path, env):
@@ -202,26 +214,24 @@ def test_import_killed_midway_leaves_the_database_as_it_was(tmp_path, env):
     before = count(env)
     path = tmp_path / "big.ndjson"
     write_ndjson(path, 4000, seed=11)
-    script = Path(sys.executable).with_name("meetings")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
-    controller, terminal = pty.openpty()
     process = subprocess.Popen(
-        [*command, "import", str(path)],
+        [sys.executable, "-c", _PAUSED_IMPORT, str(path)],
         env=env,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=terminal,
-        stdin=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    os.close(terminal)
     try:
-        progress = _progress(controller, time.monotonic() + 120)
+        # The import says when it is midway; only then is it killed, however fast it runs.
+        signalled = process.stdout.readline()
         process.send_signal(signal.SIGKILL)
-        assert process.wait(timeout=30) == -signal.SIGKILL
+        assert process.wait(timeout=60) == -signal.SIGKILL
     finally:
-        os.close(controller)
         if process.poll() is None:
             process.kill()
-    assert 30 <= progress < 100, "the import was not caught in the middle of its transaction"
+        process.stdin.close()
+    written, total = map(int, re.fullmatch(rb"(\d+) of (\d+) written\n", signalled).groups())
+    assert 0 < written < total == 4000
     assert process.stdout.read() == b""
     process.stdout.close()
     assert count(env) == before
@@ -331,15 +341,26 @@ def test_checked_chunks_cross_from_the_child_unchanged():
 def test_every_item_taken_here_before_the_child_starts(monkeypatch):
     """This process takes items from the back while the child is slow to start; when it has
     taken them all, the child ends with nothing to send, and every result is still given."""
+    context = multiprocessing.get_context("fork")
+    everything_taken, childs_first_look = context.Event(), context.Value("i", -2)
     original = forked._next
 
     def late(bounds, parent):
-        time.sleep(0.3)  # the child's first look at the items comes after all are taken
-        return original(bounds, parent)
+        # The child's first look at the items comes only once this process has them all.
+        everything_taken.wait()
+        index = original(bounds, parent)
+        if childs_first_look.value == -2:
+            childs_first_look.value = -1 if index is None else index
+        return index
 
     monkeypatch.setattr(forked, "_next", late)
-    with forked.Shared(lambda item: item * 2, list(range(5))) as results:
-        assert list(results) == [0, 2, 4, 6, 8]
+    with forked.Shared(lambda item: (item * 2, os.getpid()), list(range(5))) as results:
+        given = list(results)
+        everything_taken.set()
+        while childs_first_look.value == -2:
+            time.sleep(0.01)  # the child is told to look; no limit on how long it takes
+    assert given == [(item * 2, os.getpid()) for item in range(5)]
+    assert childs_first_look.value == -1  # the child found nothing left to work out
 
 
 def test_results_come_back_in_order_however_the_items_are_shared():
