@@ -97,7 +97,7 @@ def configure_logging(level: str) -> None:
             handler = _Stderr()
             handler.setFormatter(JsonLines())
             logger.addHandler(handler)
-        # Whatever else the host configures (gunicorn, pytest) must not print the line twice.
+        # Whatever else the host configures (granian, pytest) must not print the line twice.
         logger.propagate = False
 
 
