@@ -3,7 +3,7 @@
 import flask_smorest
 from marshmallow import Schema
 from webargs import core
-from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 from webargs.multidictproxy import MultiDictProxy
 
 from . import jsontext
@@ -20,12 +20,17 @@ class QueryParser(FlaskParser):
         self._repeatable: dict = {}
         self._parsed = Memo(1024)
 
-    def _raw_load_json(self, req):
-        """A JSON body, read by `api.jsontext`: invalid where it is not UTF-8, repeats a key,
-        holds a huge integer, nests too deeply, or holds a lone surrogate or a NUL character."""
-        if not is_json_request(req):
+    def load_json(self, req, schema):
+        """A JSON body, read by `api.jsontext`: invalid (a 400 saying what the parser found
+        and where) where it is not UTF-8, repeats a key, holds a huge integer, nests too
+        deeply, or holds a lone surrogate or a NUL character. No body is a missing one."""
+        body = req.get_data(cache=True) if is_json_request(req) else b""
+        if not body:
             return core.missing
-        return jsontext.loads(req.get_data(cache=True))
+        try:
+            return jsontext.loads(body)
+        except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError
+            abort(400, exc=exc, messages={"json": ["Invalid JSON body."]})
 
     def parse(self, argmap, req=None, *, location=None, validate=None, **kwargs):
         """Query arguments, validated once per query string and schema: what a query string
