@@ -12,15 +12,25 @@ from .models import JSONList
 CHUNK = 500
 
 
+def fields_of(model) -> list:
+    """Every field of a model, in table order: what peewee selects of the whole model."""
+    return list(model.select().selected_columns)
+
+
+def table_name(model) -> str:
+    """A model's table, named by the Column that peewee makes of any of its fields."""
+    return fields_of(model)[0].column.source.__name__
+
+
 def select_in(column, values, *fields):
     """Rows (as tuples of `fields`, or of every column) whose `column` is one of `values`, a
     chunk at a time: databases cap the parameters of a statement. Plain SQL, because building
     a peewee query per chunk costs more than running it."""
     values = list(values)
     model = column.model
-    fields = fields or tuple(model._meta.sorted_fields)
+    fields = fields or tuple(fields_of(model))
     names = ", ".join(f'"{f.column_name}"' for f in fields)
-    sql = f'SELECT {names} FROM "{model._meta.table_name}" WHERE "{column.column_name}" IN '
+    sql = f'SELECT {names} FROM "{table_name(model)}" WHERE "{column.column_name}" IN '
     for start in range(0, len(values), CHUNK):
         chunk = values[start : start + CHUNK]
         marks = ", ".join([db.obj.param] * len(chunk))
@@ -39,7 +49,7 @@ def flat_values(model, rows: list[dict]) -> tuple[list[str], list]:
     """The rows' field names, and their values in one flat list, row after row, as the driver
     takes them (converted a column at a time). Touches no connection."""
     columns = list(rows[0])
-    fields = [model._meta.fields[name] for name in columns]
+    fields = [getattr(model, name) for name in columns]
     sqlite = not isinstance(db.obj, PostgresqlDatabase)
     width, pick = len(fields), itemgetter(*columns)
     values = [v for row in rows for v in pick(row)] if width > 1 else [pick(r) for r in rows]
@@ -51,9 +61,9 @@ def flat_values(model, rows: list[dict]) -> tuple[list[str], list]:
 
 def insert_values(model, columns: list[str], values: list, ignore_conflicts=False) -> None:
     """Insert rows given as `flat_values` gives them: field names, then values row after row."""
-    fields = [model._meta.fields[name] for name in columns]
+    fields = [getattr(model, name) for name in columns]
     names = ", ".join(f'"{f.column_name}"' for f in fields)
-    table = f'"{model._meta.table_name}"'
+    table = f'"{table_name(model)}"'
     width, cursor = len(fields), db.obj.cursor()
     if isinstance(db.obj, PostgresqlDatabase):
         tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""

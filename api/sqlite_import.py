@@ -8,6 +8,7 @@ from peewee import PostgresqlDatabase
 
 from .db import db
 from .models import Change, Relation
+from .rows import table_name
 from .store import CHILDREN
 
 BULK_CACHE_KIB = -256_000  # SQLite's page cache for an import (negative: KiB, not pages)
@@ -89,7 +90,7 @@ def indexes_built_after(size: int):
     for model in WRITTEN:
         if ((logged if model is Change else stored) or 0) > size:
             continue
-        table = model._meta.table_name
+        table = table_name(model)
         for _, index, unique, origin, _ in db.execute_sql(f'PRAGMA index_list("{table}")'):
             if origin == "c" and not unique:  # made by CREATE INDEX, not by a constraint
                 plain.append(index)

@@ -298,7 +298,7 @@ def _children(meeting: dict, first_day, topics: list[str], pairs: bool = False) 
 def _shown_sources(meetings: list[dict]) -> dict[str, tuple]:
     """The stored sources these meetings show, as documents show them, by id."""
     wanted = {s for m in meetings for s in m["sources"]}
-    columns = [Source._meta.fields[c] for c in documents.SOURCE_COLUMNS]
+    columns = [getattr(Source, c) for c in documents.SOURCE_COLUMNS]
     return {row[0]: row for row in select_in(Source.id, wanted, *columns)}
 
 

@@ -92,7 +92,7 @@ class PartyField(fields.Field):
             if extra or "country" not in value:
                 raise ValidationError("Expected a country code or {country, name}.")
             value = value["country"]
-        return _COUNTRY_CODE._deserialize(value, attr, data, **kwargs)
+        return _COUNTRY_CODE.deserialize(value, attr, data, **kwargs)
 
 
 class LocationIn(_Strict):
