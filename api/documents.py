@@ -231,6 +231,36 @@ def assemble(
     }
 
 
+def render_new(row: dict, meeting: dict, topics, names, sources, links_to) -> str | bytes:
+    """The stored document of a meeting about to be stored new as `row`, from its record: what
+    `render` would read back, without reading it back. Only meetings saved with it can link to
+    it; `links_to` holds their links (from, position, relation) by the meeting linked."""
+    related = [{"id": r["id"], "relation": r["relation"]} for r in meeting["related"]]
+    related += [
+        {"id": other, "relation": INVERSE_RELATIONS[relation]}
+        for other, _, relation in sorted(links_to[row["id"]])
+    ]
+    document = assemble(
+        row,
+        parties=meeting["parties"],
+        participants=[
+            (p["person"], names[p["person"]], p["country"], p["title"], p["side"])
+            for p in meeting["participants"]
+        ],
+        points=[
+            (i, p["kind"], p["text"], p["topics"], p["quote"])
+            for i, p in enumerate(meeting["agreed_points"], 1)
+        ],
+        discussed=[
+            (i, p["text"], p["topics"], p["quote"]) for i, p in enumerate(meeting["discussed"], 1)
+        ],
+        topics=topics,
+        sources=[sources[s] for s in meeting["sources"]],
+        related=related,
+    )
+    return encode(document)
+
+
 def sorts_like_python() -> bool:
     """Whether the database orders text as Python's `sorted` does, so that documents can be
     made from records in hand: SQLite's binary collation does; PostgreSQL orders by its

@@ -13,7 +13,7 @@ from operator import itemgetter
 import orjson
 from peewee import PostgresqlDatabase, chunked
 
-from schemas.meeting import INVERSE_RELATIONS, starts_at
+from schemas.meeting import starts_at
 
 from . import changelog, documents, forked, links, renames
 from .db import db
@@ -311,36 +311,6 @@ def _links_to(meetings: list[dict]) -> defaultdict:
     return links
 
 
-def _new_document(row: dict, meeting: dict, topics, names, sources, links_to) -> str | bytes:
-    """The document of a meeting about to be stored new as `row`, made from its record: the
-    text `documents.render` would read back, without reading it back. It can be linked from
-    no stored meeting but those saved with it, whose links `links_to` holds."""
-    related = [{"id": r["id"], "relation": r["relation"]} for r in meeting["related"]]
-    related += [
-        {"id": other, "relation": INVERSE_RELATIONS[relation]}
-        for other, _, relation in sorted(links_to[row["id"]])
-    ]
-    document = documents.assemble(
-        row,
-        parties=meeting["parties"],
-        participants=[
-            (p["person"], names[p["person"]], p["country"], p["title"], p["side"])
-            for p in meeting["participants"]
-        ],
-        points=[
-            (i, p["kind"], p["text"], p["topics"], p["quote"])
-            for i, p in enumerate(meeting["agreed_points"], 1)
-        ],
-        discussed=[
-            (i, p["text"], p["topics"], p["quote"]) for i, p in enumerate(meeting["discussed"], 1)
-        ],
-        topics=topics,
-        sources=[sources[s] for s in meeting["sources"]],
-        related=related,
-    )
-    return documents.encode(document)
-
-
 def claim_meeting_id(meeting: dict) -> str:
     """The id a new meeting is created under, held for this transaction: its own `id` (a 409
     Conflict when a meeting has it or had it), or one derived from it (`new_meeting_id`).
@@ -515,7 +485,9 @@ def save_meetings(
                     **_row(meeting, names),
                 }
                 if made_here:
-                    row["document"] = _new_document(row, meeting, topics, names, sources, links_to)
+                    row["document"] = documents.render_new(
+                        row, meeting, topics, names, sources, links_to
+                    )
                 rows[Meeting].append(row)
             first_day = day(meeting["date"].first_day)
             for model, values in _children(meeting, first_day, topics, party_pairs).items():
