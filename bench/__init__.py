@@ -1,1 +1,1 @@
-"""Benchmarks and the synthetic data they run on."""
+"""Benchmarks. Their synthetic data and process helpers are the test suite's (tests/)."""

@@ -26,9 +26,10 @@ from pathlib import Path
 import requests
 
 from api.cli import default_workers
+from tests.processes import free_port, meetings_command
+from tests.synthetic import write_ndjson
 
-from .run import HERE, build, free_port, machine, meetings_command, start, worker_memory_mb
-from .synthetic import write_ndjson
+from .run import HERE, build, machine, start, worker_memory_mb
 
 FORMATS = {"text/csv": "CSV", "application/x-ndjson": "NDJSON", "text/calendar": "iCalendar"}
 CHUNK = 1 << 16

@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,10 +22,11 @@ from pathlib import Path
 
 from api.cli import default_workers
 from api.serving import threads
+from tests.processes import free_port, meetings_command
+from tests.synthetic import write_ndjson
 
 from .ceiling import old_workers
 from .load import load, machine, worker_memory_mb
-from .synthetic import write_ndjson
 
 HERE = Path(__file__).resolve().parent
 IMPORT_FILE_SIZE = 50_000  # meetings per import file: one transaction each
@@ -44,17 +44,6 @@ ENDPOINTS = [
     ),
 ]
 SEARCH_WORD = "resilience"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def meetings_command() -> list[str]:
-    script = Path(sys.executable).with_name("meetings")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
 
 
 def build(n: int, folder: Path) -> dict:

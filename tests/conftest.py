@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import requests
 from pgcluster import Cluster, server_bindir
+from processes import free_port, meetings_command
 
 from api import create_app, db
 from api.auth import create_key
 from api.migrations import migrate
 from api.seeding import load_seeds
-from bench.run import free_port, meetings_command
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES_DIR = (

@@ -19,13 +19,13 @@ import icalendar
 import pytest
 from click.testing import CliRunner
 from conftest import count_queries
+from synthetic import meetings, write_ndjson
 
 from api import bulk, db, documents, forked, store
 from api.cli import main
 from api.migrations import migrate
 from api.models import Meeting
 from api.seeding import default_seed_files
-from bench.synthetic import meetings, write_ndjson
 from schemas.fields import PartialDate
 
 

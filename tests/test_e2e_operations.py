@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import meetings_command, serve, sqlite_url
-
-from bench.synthetic import write_ndjson
+from synthetic import write_ndjson
 
 pytestmark = pytest.mark.e2e
 
