@@ -1,12 +1,6 @@
-"""Peewee models: the latest schema. Tables are made by the migrations (`meetings migrate`),
-never at import."""
+"""The records: meetings, the rows they are made of, and the people and sources they show."""
 
-import datetime as dt
-import json
-
-import orjson
 from peewee import (
-    AutoField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -14,49 +8,11 @@ from peewee import (
     DateTimeField,
     ForeignKeyField,
     IntegerField,
-    Model,
     SmallIntegerField,
     TextField,
 )
 
-from .db import db
-
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def compact_json_bytes(value) -> bytes:
-    """Compact JSON, as UTF-8. orjson writes the same text as the standard library, several
-    times faster; what it refuses (an integer over 64 bits) goes to the standard library."""
-    try:
-        return orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        return _compact(value).encode()
-
-
-def compact_json(value) -> str:
-    """`compact_json_bytes` as text."""
-    return compact_json_bytes(value).decode()
-
-
-class JSONList(TextField):
-    """A short list (of strings, or of evidence objects) kept as JSON text, read whole with
-    its row."""
-
-    def db_value(self, value):
-        return compact_json(list(value or []))
-
-    def python_value(self, value):
-        return json.loads(value) if value else []
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-
-
-class BaseModel(Model):
-    class Meta:
-        database = db
-        legacy_table_names = False
+from .base import BaseModel, JSONList, utcnow
 
 
 class Person(BaseModel):
@@ -244,88 +200,3 @@ class Relation(BaseModel):
             (("meeting", "other"), True),
             (("other", "meeting"), False),
         )
-
-
-class Tombstone(BaseModel):
-    """A deleted meeting: its id is never reused, and reads of it answer 410 Gone."""
-
-    id = CharField(primary_key=True, max_length=100)
-    revision = IntegerField()
-    deleted_at = DateTimeField(default=utcnow)
-
-
-class Change(BaseModel):
-    """The change log, in commit order: what `/v1/changes` serves to mirrors."""
-
-    seq = AutoField()
-    # The id of the record changed: a meeting's, person's or source's, as `type` says (the
-    # column is older than people and sources in the log).
-    meeting_id = CharField(max_length=100, index=True)
-    op = CharField(max_length=8)
-    revision = IntegerField()
-    at = DateTimeField(default=utcnow)
-    type = CharField(max_length=8, default="meeting")  # migration 0010
-    # For op `renamed` (migration 0011): the id the record now has; the old one is its alias.
-    renamed_to = CharField(max_length=100, null=True)
-
-    class Meta:
-        indexes = ((("type", "seq"), False),)
-
-
-class Alias(BaseModel):
-    """An id a meeting, person or source had before it was renamed (migration 0011): reads of
-    it redirect to the record, writes to it are refused naming the new id."""
-
-    kind = CharField(max_length=8)
-    id = CharField(max_length=100)
-    target = CharField(max_length=100)
-    created_at = DateTimeField(default=utcnow)
-
-    class Meta:
-        primary_key = CompositeKey("kind", "id")
-        indexes = ((("kind", "target"), False),)
-
-
-class ApiKey(BaseModel):
-    name = CharField(max_length=100, unique=True)
-    key_id = CharField(max_length=16, unique=True)
-    # SHA-256 of the whole key: the key itself is shown once and never stored.
-    key_hash = CharField(max_length=64)
-    created_at = DateTimeField(default=utcnow)
-    last_used_at = DateTimeField(null=True)
-    revoked_at = DateTimeField(null=True)
-
-
-class IdempotentRequest(BaseModel):
-    """The first answer to a request sent with an Idempotency-Key, replayed on retries."""
-
-    api_key = CharField(max_length=100)
-    key = CharField(max_length=200)
-    fingerprint = CharField(max_length=64)
-    status = IntegerField()
-    headers = TextField()
-    body = TextField()
-    created_at = DateTimeField(default=utcnow)
-
-    class Meta:
-        indexes = ((("api_key", "key"), True),)
-
-
-MODELS = (
-    Person,
-    Source,
-    Meeting,
-    Party,
-    PartyPair,
-    Participant,
-    AgreedPoint,
-    Discussed,
-    MeetingTopic,
-    MeetingSource,
-    Relation,
-    Tombstone,
-    Change,
-    Alias,
-    ApiKey,
-    IdempotentRequest,
-)

@@ -1,0 +1,65 @@
+"""Peewee models: the latest schema. Tables are made by the migrations (`meetings migrate`),
+never at import."""
+
+from .access import ApiKey, IdempotentRequest
+from .base import BaseModel, JSONList, compact_json, compact_json_bytes, utcnow
+from .history import Alias, Change, Tombstone
+from .records import (
+    FILTER_COLUMNS,
+    AgreedPoint,
+    Discussed,
+    Meeting,
+    MeetingSource,
+    MeetingTopic,
+    Participant,
+    Party,
+    PartyPair,
+    Person,
+    Relation,
+    Source,
+)
+
+__all__ = [
+    "FILTER_COLUMNS",
+    "MODELS",
+    "AgreedPoint",
+    "Alias",
+    "ApiKey",
+    "BaseModel",
+    "Change",
+    "Discussed",
+    "IdempotentRequest",
+    "JSONList",
+    "Meeting",
+    "MeetingSource",
+    "MeetingTopic",
+    "Participant",
+    "Party",
+    "PartyPair",
+    "Person",
+    "Relation",
+    "Source",
+    "Tombstone",
+    "compact_json",
+    "compact_json_bytes",
+    "utcnow",
+]
+
+MODELS = (
+    Person,
+    Source,
+    Meeting,
+    Party,
+    PartyPair,
+    Participant,
+    AgreedPoint,
+    Discussed,
+    MeetingTopic,
+    MeetingSource,
+    Relation,
+    Tombstone,
+    Change,
+    Alias,
+    ApiKey,
+    IdempotentRequest,
+)
