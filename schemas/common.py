@@ -5,7 +5,8 @@ import datetime as dt
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from .fields import CountryCode, PartialDateField, slug, topic
-from .meeting import FORMATS, STATUSES, TYPES, Meeting
+from .meeting import FORMATS, STATUSES, TYPES
+from .meeting_out import Meeting
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20

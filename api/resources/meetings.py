@@ -14,7 +14,7 @@ from werkzeug.http import parse_accept_header
 from schemas.common import MeetingArgs, MeetingList
 from schemas.fields import could_be_id
 from schemas.meeting import SHOWN_SERVER_OWNED, MeetingIn, MeetingReplace, MeetingWrite
-from schemas.meeting import Meeting as MeetingSchema
+from schemas.meeting_out import Meeting as MeetingSchema
 
 from .. import formats
 from ..access_log import sent_as_stream
