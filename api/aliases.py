@@ -7,59 +7,14 @@ the old id is a 308 to the record's URL, and a write to it a 409 naming the new 
 list their aliases.
 """
 
-from flask import Response, abort, request, url_for
-from flask_smorest import abort as problem_abort
-
-from schemas.fields import could_be_id
-
 from . import changelog, documents
 from .models import Alias, Meeting, MeetingSource, Participant, Person, Relation, Source, utcnow
-from .public_url import query_as_sent
+from .renames import target
 from .store import CHILDREN
 
 MODELS = {"meeting": Meeting, "person": Person, "source": Source}
 # Where a person or source is referred to from a meeting.
 REFERENCES = {"person": Participant.person, "source": MeetingSource.source}
-PATHS = {"meeting": "meetings", "person": "people", "source": "sources"}
-
-
-def target(kind: str, record_id: str) -> str | None:
-    """The id a record now has, where `record_id` is one of its aliases."""
-    found = Alias.get_or_none((Alias.kind == kind) & (Alias.id == record_id))
-    return found.target if found else None
-
-
-def of(kind: str, ids) -> dict[str, list[str]]:
-    """The aliases of these records, by the record's id."""
-    found: dict[str, list[str]] = {}
-    query = Alias.select().where((Alias.kind == kind) & Alias.target.in_(list(ids)))
-    for alias in query.order_by(Alias.target, Alias.id):
-        found.setdefault(alias.target, []).append(alias.id)
-    return found
-
-
-def refuse_if_renamed(kind: str, record_id: str) -> None:
-    """For a request naming a record by an old id: a read is redirected (308) to its URL, a
-    write refused (409) naming the new id. Anything else returns."""
-    if kind not in MODELS or not request or not could_be_id(record_id):
-        return  # an id no record could have (a NUL, say) was never anyone's
-    new = target(kind, record_id)
-    if new is None:
-        return
-    url = url_for(request.endpoint, **{**(request.view_args or {}), f"{kind}_id": new})
-    if request.method in ("GET", "HEAD"):
-        query = query_as_sent(request.environ)
-        location = url + (f"?{query}" if query else "")
-        body = documents.encode({"id": new, "renamed_from": record_id, "location": location})
-        abort(
-            Response(body, status=308, mimetype="application/json", headers={"Location": location})
-        )
-    problem_abort(
-        409,
-        message=f"The {kind} id {record_id!r} was renamed {new!r}: write to {url}.",
-        errors={"id": [f"Renamed: the {kind} is now {new!r}."]},
-        headers={"Location": url},
-    )
 
 
 def _repoint(kind: str, old: str, new: str, changes: list[dict]) -> set[str]:

@@ -2,18 +2,23 @@
 
 import http
 
-from flask import Response, current_app, json, request
+from flask import Response, current_app, json, request, url_for
+from flask import abort as abort_with
 from flask_smorest import abort
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from schemas.common import Problem
+from schemas.fields import could_be_id
 
-from .aliases import refuse_if_renamed
+from . import documents
 from .public_url import query_as_sent, redact_text
+from .renames import target
 
 PROBLEM_TYPE = "application/problem+json"
 # RFC 9110 renamed 413, 414 and 422; Python's table still has the old phrases.
+# The kinds of record that can be renamed, keeping their old ids (`api.renames`).
+RENAMEABLE = ("meeting", "person", "source")
 TITLES = {413: "Content Too Large", 414: "URI Too Long", 422: "Unprocessable Content"}
 
 
@@ -109,8 +114,32 @@ class ProblemErrors:
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+def refuse_if_renamed(kind: str, record_id: str) -> None:
+    """For a request naming a record by an old id: a read is redirected (308) to its URL, a
+    write refused (409) naming the new id. Anything else returns."""
+    if kind not in RENAMEABLE or not request or not could_be_id(record_id):
+        return  # an id no record could have (a NUL, say) was never anyone's
+    new = target(kind, record_id)
+    if new is None:
+        return
+    url = url_for(request.endpoint, **{**(request.view_args or {}), f"{kind}_id": new})
+    if request.method in ("GET", "HEAD"):
+        query = query_as_sent(request.environ)
+        location = url + (f"?{query}" if query else "")
+        body = documents.encode({"id": new, "renamed_from": record_id, "location": location})
+        abort_with(
+            Response(body, status=308, mimetype="application/json", headers={"Location": location})
+        )
+    abort(
+        409,
+        message=f"The {kind} id {record_id!r} was renamed {new!r}: write to {url}.",
+        errors={"id": [f"Renamed: the {kind} is now {new!r}."]},
+        headers={"Location": url},
+    )
+
+
 def not_found(kind: str, key: str):
     """404, unless `key` is the old id of a renamed record: then a read is redirected to it
-    and a write refused, naming its id (`api.aliases`)."""
+    and a write refused, naming its id (`api.renames`)."""
     refuse_if_renamed(kind, key)
     abort(404, message=f"No {kind} with id {key!r}.")

@@ -1,7 +1,23 @@
-"""References by an id that a record had before it was renamed name the record it is now."""
+"""Old ids of renamed records (aliases): what each now names, and references by them
+followed to the record it is now. `api.aliases` makes them, when seeds rename a record."""
 
 from .models import Alias
 from .rows import select_in
+
+
+def target(kind: str, record_id: str) -> str | None:
+    """The id a record now has, where `record_id` is one of its aliases."""
+    found = Alias.get_or_none((Alias.kind == kind) & (Alias.id == record_id))
+    return found.target if found else None
+
+
+def of(kind: str, ids) -> dict[str, list[str]]:
+    """The aliases of these records, by the record's id."""
+    found: dict[str, list[str]] = {}
+    query = Alias.select().where((Alias.kind == kind) & Alias.target.in_(list(ids)))
+    for alias in query.order_by(Alias.target, Alias.id):
+        found.setdefault(alias.target, []).append(alias.id)
+    return found
 
 
 def follow(meetings: list[dict], references) -> None:

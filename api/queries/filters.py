@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from peewee import PostgresqlDatabase
 
-from ..aliases import target as alias_target
 from ..db import db
 from ..models import FILTER_COLUMNS
+from ..renames import target as alias_target
 from .search import earliest_start, text_search
 from .totals import counted
 

@@ -8,7 +8,6 @@ from schemas.fields import CountryCode, could_be_id
 from schemas.person import Person as PersonSchema
 from schemas.person import PersonDetail, PersonReplace
 
-from ..aliases import of as aliases_of
 from ..blueprint import Blueprint
 from ..documents import instant
 from ..errors import not_found
@@ -16,6 +15,7 @@ from ..merge_patch import requested_patch
 from ..models import Meeting, Participant, Person
 from ..pagination import from_query, listing, paginate
 from ..queries.totals import counted, meeting_counts
+from ..renames import of as aliases_of
 from ..shared_writes import locked, patched, replace
 from ..writes import etag, matches, write
 from .meetings import ETAG_HEADER, IF_MATCH, MERGE_PATCH, SECURED
