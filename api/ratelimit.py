@@ -24,7 +24,8 @@ from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
-READS = ("GET", "HEAD")
+from .cors import READS
+
 # Probes and the docs page stay reachable whatever a client has spent.
 UNLIMITED = ("/healthz", "/readyz")
 EXTENSION = "meetings.budgets"
