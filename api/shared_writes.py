@@ -20,8 +20,8 @@ from .db import db
 from .errors import not_found
 from .merge_patch import merge_patch
 from .models import Meeting, MeetingSource, Participant, Person, Source
+from .references import save_shown
 from .shared_records import KINDS, Policy
-from .store import save_shown
 from .writes import check_if_match
 
 # What a GET of a person or source shows that the server keeps.

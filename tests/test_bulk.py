@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from conftest import count_queries
 from synthetic import meetings, write_ndjson
 
-from api import bulk, db, documents, forked, store
+from api import bulk, db, documents, forked, meeting_rows, store
 from api.cli import main
 from api.migrations import migrate
 from api.models import Meeting
@@ -486,14 +486,14 @@ def test_a_failure_in_the_child_is_raised_here_and_nothing_is_stored(
 ):
     assert run("seed").exit_code == 0
     before = count(env)
-    digest = store._digest
+    digest = meeting_rows.digest
 
     def failing(meeting, *topics):
         if meeting["id"] == "synthetic-0000003":
             raise RuntimeError("cannot digest this one")
         return digest(meeting, *topics)
 
-    monkeypatch.setattr(store, "_digest", failing)
+    monkeypatch.setattr(meeting_rows, "digest", failing)
     with pytest.raises(RuntimeError, match="cannot digest this one"):
         _import(env["DATABASE_URL"], _lines(60, seed=3))
     assert shared_with_a_child and count(env) == before
@@ -610,7 +610,9 @@ def test_records_hashed_by_the_first_digest_load_again_unchanged(env, monkeypatc
     assert run("seed").exit_code == 0
     lines = _lines(30, seed=8)
     with monkeypatch.context() as old_code:
-        old_code.setattr(store, "_digest", lambda data, *topics: store._first_digest(data))
+        old_code.setattr(
+            meeting_rows, "digest", lambda data, *topics: meeting_rows.first_digest(data)
+        )
         assert _import(env["DATABASE_URL"], lines) == Counter(created=30)
     with db.db.connection_context():
         before = {m.id: (m.revision, m.content_hash) for m in Meeting.select()}

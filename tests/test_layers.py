@@ -38,6 +38,11 @@ LAYERS = [
     ["api.queries"],
     [
         "api.store",
+        "api.meeting_ids",
+        "api.references",
+        "api.touch",
+        "api.meeting_rows",
+        "api.conflict",
         "api.shared_records",
         "api.links",
         "api.renames",

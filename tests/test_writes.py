@@ -13,6 +13,7 @@ import pytest
 from conftest import assert_problem, new_meeting
 
 import api.store
+import api.touch
 from api import db, jsontext
 from api.auth import create_key, revoke_key
 
@@ -139,7 +140,8 @@ def other_auth(app) -> dict:
 def clock(monkeypatch):
     """The writes' clock, set by the test: `clock["now"] = datetime(...)`."""
     state = {"now": dt.datetime(2031, 5, 1, 12, 0, 0)}
-    monkeypatch.setattr(api.store, "utcnow", lambda: state["now"])
+    for module in (api.store, api.touch):  # a write's own meetings, and those it touches
+        monkeypatch.setattr(module, "utcnow", lambda: state["now"])
     return state
 
 

@@ -21,6 +21,7 @@ from ..access_log import sent_as_stream
 from ..auth import SCHEME
 from ..blueprint import Blueprint
 from ..feeds import feed_slot
+from ..meeting_ids import claim_meeting_id
 from ..memo import Memo
 from ..merge_patch import merge_patch, requested_patch
 from ..models import Meeting
@@ -28,7 +29,7 @@ from ..pagination import link_header, page_urls, paginate
 from ..portable import portable_documents
 from ..queries import pages
 from ..queries.items import stored_item
-from ..store import claim_meeting_id, delete_meeting, save_meetings
+from ..store import delete_meeting, save_meetings
 from ..writes import IDEMPOTENCY_HEADER, current, etag, locked_meeting, matches, write
 
 blp = Blueprint(
