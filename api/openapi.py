@@ -3,6 +3,8 @@
 import yaml
 from apispec import BasePlugin
 
+from .auth import SCHEME
+
 DESCRIPTION = "\n\n".join(
     [
         "Structured records of diplomatic meetings (summits, foreign ministers' talks, phone "
@@ -57,3 +59,18 @@ def spec_dict(api) -> dict:
 
 def spec_yaml(api) -> str:
     return yaml.dump(spec_dict(api), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+# What the operations that write document alike.
+MERGE_PATCH = "application/merge-patch+json"
+
+_header = {"schema": {"type": "string"}}
+ETAG_HEADER = {"ETag": {"description": "strong validator; changes with the revision", **_header}}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "the record's current ETag: a write to an older version is a 412",
+}
+SECURED = {"security": [{SCHEME: []}]}

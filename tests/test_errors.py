@@ -5,7 +5,7 @@ import logging
 import pytest
 from conftest import assert_problem
 
-from api.resources import meetings
+from api.queries import pages
 
 
 def test_unknown_route_is_404_problem(client):
@@ -24,7 +24,7 @@ def test_server_fault_is_500_without_internals(app, client, monkeypatch, caplog)
     def broken(*args, **kwargs):
         raise RuntimeError("secret table name and SQL: SELECT * FROM meeting")
 
-    monkeypatch.setattr(meetings, "page_rows", broken)
+    monkeypatch.setattr(pages, "page_rows", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     with caplog.at_level(logging.ERROR, logger="api"):
         response = client.get("/v1/meetings?limit=1")

@@ -27,6 +27,7 @@ LAYERS = [
         "api.pagination",
         "api.formats",
         "api.feeds",
+        "api.streams",
         "api.access_log",
         "api.cors",
         "api.security",

@@ -9,6 +9,7 @@ other filters row by row; or, when the matches are too rare for that, every
 match read from the filters' own indexes and sorted.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from ..db import db
@@ -125,3 +126,17 @@ def _page_sql(args: dict, plan: Plan, *, descending, forward, after, limit) -> t
         + f" ORDER BY {date} {order}, {key} {'ASC' if forward else 'DESC'} LIMIT {int(limit)}"
     )
     return sql, params
+
+
+def key(row) -> list[str]:
+    """A page row's keyset position: its first day and id."""
+    return [str(row[1]), row[0]]
+
+
+def is_key(values: list) -> bool:
+    """Whether a cursor's key values are a day and an id, as `key` makes them."""
+    day, meeting_id = values
+    try:
+        return isinstance(meeting_id, str) and bool(dt.date.fromisoformat(day))
+    except (TypeError, ValueError):
+        return False

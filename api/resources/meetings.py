@@ -1,35 +1,27 @@
 """Meetings: the list with its filters and formats, single records, and writes."""
 
-import datetime as dt
-import os
-
 import orjson
-from flask import Response, request, stream_with_context, url_for
+from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import ValidationError
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
 from schemas.common import MeetingArgs, MeetingList
 from schemas.fields import could_be_id
 from schemas.meeting import SHOWN_SERVER_OWNED, MeetingIn, MeetingReplace, MeetingWrite
 from schemas.meeting_out import Meeting as MeetingSchema
 
-from .. import formats
-from ..access_log import sent_as_stream
-from ..auth import SCHEME
 from ..blueprint import Blueprint
-from ..feeds import feed_slot
 from ..meeting_ids import claim_meeting_id
-from ..memo import Memo
 from ..merge_patch import merge_patch, requested_patch
 from ..models import Meeting
+from ..openapi import ETAG_HEADER, IF_MATCH, MERGE_PATCH, SECURED
 from ..pagination import link_header, page_urls, paginate
 from ..portable import portable_documents
 from ..queries import pages
 from ..queries.items import stored_item
 from ..store import delete_meeting, save_meetings
+from ..streams import STREAMS, negotiate, stream
 from ..writes import IDEMPOTENCY_HEADER, current, etag, locked_meeting, matches, write
 
 blp = Blueprint(
@@ -39,23 +31,8 @@ blp = Blueprint(
     description="Diplomatic meetings, each a typed record backed by its sources.",
 )
 
-STREAMS = {
-    "text/csv": formats.csv_lines,
-    "application/x-ndjson": formats.ndjson_lines,
-    "text/calendar": formats.ical_lines,
-}
-MERGE_PATCH = "application/merge-patch+json"
 LIST_ARGS = MeetingArgs()
-
 _header = {"schema": {"type": "string"}}
-ETAG_HEADER = {"ETag": {"description": "strong validator; changes with the revision", **_header}}
-IF_MATCH = {
-    "in": "header",
-    "name": "If-Match",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "the record's current ETag: a write to an older version is a 412",
-}
 IDEMPOTENCY = {
     "in": "header",
     "name": IDEMPOTENCY_HEADER,
@@ -63,7 +40,6 @@ IDEMPOTENCY = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 200},
     "description": "a retry with the same key and body gets the first answer again",
 }
-SECURED = {"security": [{SCHEME: []}]}
 _alt_content = {"schema": {"type": "string"}}
 LIST_FORMATS = {
     "responses": {
@@ -76,64 +52,6 @@ LIST_FORMATS = {
         }
     }
 }
-
-
-def _stream(media: str, filters: dict, sort: str) -> Response:
-    """Every match in one response, read a batch at a time as JSON pages read theirs."""
-    plan = pages.plan(filters)
-
-    def read(after: list | None, limit: int) -> list[tuple]:
-        shape = {"descending": sort == "-date", "forward": True, "after": after, "limit": limit}
-        return pages.page_rows(filters, plan, **shape)
-
-    slot = feed_slot()  # a 503 problem when the server streams all the feeds it can
-    stored = (row[2] for row in formats.pages(read, _key))
-    body = stream_with_context(STREAMS[media](stored))
-    sent_as_stream()
-    mimetype = media + ("; charset=utf-8" if media != "application/x-ndjson" else "")
-    response = Response(body, headers={"Content-Type": mimetype, "Vary": "Accept"})
-    if slot is not None:
-        # Given back when the server closes the response: sent whole, broken off, or a HEAD.
-        response.call_on_close(lambda: os.close(slot))
-    return response
-
-
-def _key(row) -> list[str]:
-    """A page row's keyset position: its first day and id."""
-    return [str(row[1]), row[0]]
-
-
-def _is_key(values: list) -> bool:
-    """Whether a cursor's key values are a day and an id, as `_key` makes them."""
-    day, meeting_id = values
-    try:
-        return isinstance(meeting_id, str) and bool(dt.date.fromisoformat(day))
-    except (TypeError, ValueError):
-        return False
-
-
-OFFERED = ["application/json", *STREAMS]
-_chosen = Memo(256)
-
-
-def chosen_type(accept: str | None) -> str | None:
-    """The type a list answers in for this `Accept` header (JSON without one), or None when
-    it names none the list speaks. The same header always chooses the same type."""
-    if accept is None:
-        return "application/json"
-    return _chosen.get(accept, lambda: parse_accept_header(accept, MIMEAccept).best_match(OFFERED))
-
-
-def _negotiate() -> str:
-    best = chosen_type(request.headers.get("Accept"))
-    if best is None:
-        abort(
-            406,
-            message="Cannot answer in any type the Accept header lists; this list speaks "
-            + ", ".join(OFFERED)
-            + ".",
-        )
-    return best
 
 
 def _server_owned_unchanged(data: dict, stored: Meeting) -> None:
@@ -189,9 +107,9 @@ class Meetings(MethodView):
         `Accept: text/csv`, `application/x-ndjson` or `text/calendar` every match is streamed
         in one response (same filters, no paging).
         """
-        media = _negotiate()
+        media = negotiate()
         if media != "application/json":
-            return _stream(media, filters, sort)
+            return stream(media, filters, sort)
         plan = pages.plan(filters)
 
         def read(forward: bool, after: list | None, limit: int) -> list[tuple]:
@@ -200,12 +118,12 @@ class Meetings(MethodView):
 
         rows, links = paginate(
             read,
-            key_of=_key,
+            key_of=pages.key,
             limit=limit,
             cursor=cursor,
             sort=sort,
             width=2,
-            is_key=_is_key,
+            is_key=pages.is_key,
             urls=page_urls(request.environ),
         )
         # The stored documents go out as they are: no rendering, no re-encoding.

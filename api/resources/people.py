@@ -13,12 +13,12 @@ from ..documents import instant
 from ..errors import not_found
 from ..merge_patch import requested_patch
 from ..models import Meeting, Participant, Person
+from ..openapi import ETAG_HEADER, IF_MATCH, MERGE_PATCH, SECURED
 from ..pagination import from_query, listing, paginate
 from ..queries.totals import counted, meeting_counts
 from ..renames import of as aliases_of
 from ..shared_writes import locked, patched, replace
 from ..writes import etag, matches, write
-from .meetings import ETAG_HEADER, IF_MATCH, MERGE_PATCH, SECURED
 
 blp = Blueprint(
     "people",
