@@ -1,5 +1,6 @@
 """The layout the README's Architecture section describes: imports run one way, migrations
-never import today's code, schemas import nothing from api/, and tests never import bench/."""
+never import today's code, schemas import nothing from api/, tests never import bench/, and
+no module of the API or its schemas is over 300 lines."""
 
 import ast
 from pathlib import Path
@@ -134,3 +135,13 @@ def test_schemas_import_nothing_from_api():
 def test_tests_never_import_bench():
     for path in sources("tests"):
         assert not {t for t in imported(path) if t.split(".")[0] == "bench"}, path.name
+
+
+def test_every_module_of_api_and_schemas_has_at_most_300_lines():
+    long = {
+        str(p.relative_to(ROOT)): n
+        for folder in ("api", "schemas")
+        for p in sources(folder)
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 300
+    }
+    assert not long
