@@ -35,6 +35,14 @@ def matches(header: str | None, tag: str, *, weak: bool = True) -> bool:
     return "*" in tags or tag in tags or (weak and f"W/{tag}" in tags)
 
 
+def not_modified(tag: str) -> Response | None:
+    """A 304 with the ETag for a read whose `If-None-Match` names `tag` (the record is as the
+    client has it), else None."""
+    if matches(request.headers.get("If-None-Match"), tag):
+        return Response(status=304, headers={"ETag": tag})
+    return None
+
+
 def current(meeting_id: str, *, lock: bool = False) -> Meeting:
     """The stored meeting, or a 404 (never existed) or 410 (deleted) problem."""
     if not could_be_id(meeting_id):

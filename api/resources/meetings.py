@@ -22,7 +22,7 @@ from ..queries import pages
 from ..queries.items import stored_item
 from ..store import delete_meeting, save_meetings
 from ..streams import STREAMS, negotiate, stream
-from ..writes import IDEMPOTENCY_HEADER, current, etag, locked_meeting, matches, write
+from ..writes import IDEMPOTENCY_HEADER, current, etag, locked_meeting, not_modified, write
 
 blp = Blueprint(
     "meetings",
@@ -173,8 +173,8 @@ class MeetingItem(MethodView):
         if found is None:
             current(meeting_id)  # 410 for a deleted meeting, else 404
         tag = etag(meeting_id, found[0])
-        if matches(request.headers.get("If-None-Match"), tag):
-            return Response(status=304, headers={"ETag": tag})
+        if unchanged := not_modified(tag):
+            return unchanged
         return Response(found[1], mimetype="application/json", headers={"ETag": tag})
 
     @write(target=locked_meeting)

@@ -1,6 +1,5 @@
 """People who take part in meetings, with the title each held at each meeting."""
 
-from flask import Response, request
 from flask.views import MethodView
 
 from schemas.common import PageArgs, envelope
@@ -18,7 +17,7 @@ from ..pagination import from_query, listing, paginate
 from ..queries.totals import counted, meeting_counts
 from ..renames import of as aliases_of
 from ..shared_writes import locked, patched, replace
-from ..writes import etag, matches, write
+from ..writes import etag, not_modified, write
 
 blp = Blueprint(
     "people",
@@ -131,8 +130,8 @@ class PersonItem(MethodView):
             not_found("person", person_id)
         person = Person.get_or_none(Person.id == person_id) or not_found("person", person_id)
         tag = etag(person.id, person.revision)
-        if matches(request.headers.get("If-None-Match"), tag):
-            return Response(status=304, headers={"ETag": tag})
+        if unchanged := not_modified(tag):
+            return unchanged
         return detail(person), {"ETag": tag}
 
     @write(target=locked(Person))

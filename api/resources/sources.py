@@ -1,6 +1,5 @@
 """Sources: the articles that back the records, and which meetings each backs."""
 
-from flask import Response, request
 from flask.views import MethodView
 
 from schemas.common import PageArgs, envelope
@@ -18,7 +17,7 @@ from ..pagination import from_query, listing, paginate
 from ..queries.totals import counted, meeting_counts
 from ..renames import of as aliases_of
 from ..shared_writes import locked, patched, replace
-from ..writes import etag, matches, write
+from ..writes import etag, not_modified, write
 from .people import PATCH_BODY
 
 blp = Blueprint(
@@ -104,8 +103,8 @@ class SourceItem(MethodView):
             not_found("source", source_id)
         source = Source.get_or_none(Source.id == source_id) or not_found("source", source_id)
         tag = etag(source.id, source.revision)
-        if matches(request.headers.get("If-None-Match"), tag):
-            return Response(status=304, headers={"ETag": tag})
+        if unchanged := not_modified(tag):
+            return unchanged
         return detail(source), {"ETag": tag}
 
     @write(target=locked(Source))
