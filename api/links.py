@@ -32,6 +32,8 @@ def settle(meetings: list[dict], stored: Collection[str]) -> None:
     raises LinkConflict where the links cannot stand together (checked against every link
     stored, but those of these meetings, which they replace). `stored` are the ids of these
     meetings that are stored already: only those can be linked from other records."""
+    if not any(m["related"] for m in meetings):
+        return  # links stated elsewhere stand as they are: these meetings add none to check
     batch = {m["id"] for m in meetings}
     stated = {
         (mid, other): relation
