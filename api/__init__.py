@@ -1,9 +1,9 @@
-"""The Meeting Records API. `create_app` (in `api.app`) wires settings, database, errors and
+"""The Meeting Records API. `create_app` (in `api.http.app`) wires settings, database, errors and
 blueprints; it is imported when first used, so that commands which never serve (`meetings
 import`, `export`, `migrate`) start without loading the web framework's extensions."""
 
 
 def create_app(config: dict | None = None):
-    from .app import create_app as make
+    from api.http.app import create_app as make
 
     return make(config)

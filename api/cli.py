@@ -1,19 +1,22 @@
 """The `meetings` command: serve, init-db, seed, verify, keys, import, export, openapi."""
 
 import functools
+import json
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from . import bulk, create_app, db
-from .config import load
-from .documents import instant
-from .migrations import LATEST, current_version, exclusive, is_new, migrate
-from .models import ApiKey, Change, Meeting
-from .seeding import SeedError, default_seed_files, load_seeds, read_seed_file
-from .verify import Report, verify_seed
+from api import create_app, db
+from api.config import load
+from api.migrations import LATEST, current_version, exclusive, is_new, migrate
+from api.models import ApiKey, Change, Meeting
+from api.services import bulk
+from api.services.seeding import SeedError, default_seed_files, load_seeds, read_seed_file
+from api.services.verify import Report, verify_seed
+from api.store.documents import instant
+from api.store.portable import portable_documents
 
 
 def _schema_ready(create: bool = True) -> None:
@@ -128,7 +131,7 @@ def keys_create(name):
     with db.db.connection_context():
         if ApiKey.get_or_none(ApiKey.name == name) is not None:
             raise click.ClickException(f"a key called {name!r} exists already")
-        from .auth import create_key
+        from api.http.auth import create_key
 
         key = create_key(name)
     click.echo(key)
@@ -157,7 +160,7 @@ def keys_revoke(name):
     _bind()
     _schema_ready()
     with db.db.connection_context():
-        from .auth import revoke_key
+        from api.http.auth import revoke_key
 
         if not revoke_key(name):
             raise click.ClickException(f"no active key called {name!r}")
@@ -188,7 +191,7 @@ def import_(file):
                     counts = bulk.import_records(records, name, progress=bar.update)
             # Gone before the collector resumes, or its first pass would walk them all.
             del records
-    except bulk.ImportError_ as exc:
+    except bulk.BadImportFile as exc:
         raise click.ClickException(f"import rejected, nothing was stored:\n{exc}") from None
     click.echo(", ".join(f"{counts[k]} {k}" for k in ("created", "updated", "unchanged")))
 
@@ -207,8 +210,27 @@ def export(fmt):
     _bind()
     _schema_ready()
     with db.db.connection_context():
-        for chunk in bulk.export_lines(fmt):
+        for chunk in export_lines(fmt):
             click.echo(chunk, nl=False)
+
+
+def export_lines(fmt: str):
+    """Every meeting, by id, as text chunks to write out."""
+    from api.http.formats import batches, csv_lines, stored
+
+    by_id = [(Meeting.id, False)]
+    if fmt == "csv":
+        yield from csv_lines(batches(Meeting.select(), stored, by_id))
+        return
+    documents = batches(Meeting.select(), portable_documents, by_id)
+    if fmt == "ndjson":
+        for document in documents:
+            yield json.dumps(document, ensure_ascii=False) + "\n"
+        return
+    yield "["
+    for i, document in enumerate(documents):
+        yield ("," if i else "") + "\n" + json.dumps(document, ensure_ascii=False)
+    yield "\n]\n"
 
 
 def default_workers() -> int:
@@ -236,8 +258,8 @@ def serve(host, port, workers):
         if not Change.select().exists() and not Meeting.select().exists():
             click.echo(f"new database at {url}: {_seed(None, None)}", err=True)
     click.echo(f"serving http://{host}:{port}/v1/meetings (docs at /docs)", err=True)
-    from .public_url import served_at
-    from .serving import run
+    from api.http.public_url import served_at
+    from api.http.serving import run
 
     # Links name the address served at, unless a public URL or trusted proxies say otherwise.
     app = functools.partial(create_app, {"SERVED_AT": served_at(host, port)})
@@ -253,7 +275,7 @@ def serve(host, port, workers):
 )
 def openapi(output):
     """Print the generated OpenAPI description (YAML), as committed in openapi.yaml."""
-    from .openapi import spec_yaml
+    from api.http.openapi import spec_yaml
 
     try:
         app = create_app({"DATABASE_URL": "sqlite:///" + os.devnull})

@@ -14,8 +14,12 @@ from limits.errors import ConfigurationError
 from limits.storage import SCHEMES, storage_from_string
 from platformdirs import user_data_dir
 
-from .db import ConfigError
-from .public_url import HOST
+from api.db import ConfigError
+
+# A host name or an IP literal, with an optional port: nothing that could end a URL or a header.
+HOST = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+)
 
 
 def default_database_url() -> str:

@@ -1,6 +1,6 @@
 """The ceilings: a bare Flask view returning a constant JSON object.
 
-- `--server granian`: served exactly as `meetings serve` serves the API (`api.serving`). No
+- `--server granian`: served exactly as `meetings serve` serves the API (`api.http.serving`). No
   Python web API can beat it on this machine: the shares are taken from it.
 - `--server gunicorn`: served as `meetings serve` served the API before granian (gunicorn's
   threaded workers, four threads each, no keep-alive, 2 × cores + 1 workers), kept for history
@@ -12,7 +12,7 @@ import os
 
 from flask import Flask
 
-from api.serving import run
+from api.http.serving import run
 
 
 def create() -> Flask:

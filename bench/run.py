@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 from api.cli import default_workers
-from api.serving import threads
+from api.http.serving import threads
 from tests.processes import free_port, meetings_command
 from tests.synthetic import write_ndjson
 

@@ -17,9 +17,9 @@ from pgcluster import Cluster, server_bindir
 from processes import free_port, meetings_command
 
 from api import create_app, db
-from api.auth import create_key
+from api.http.auth import create_key
 from api.migrations import migrate
-from api.seeding import load_seeds
+from api.services.seeding import load_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES_DIR = (

@@ -8,7 +8,7 @@ from conftest import assert_problem, new_meeting
 from api import db
 from api.cli import main
 from api.models import Alias
-from api.seeding import default_seed_files
+from api.services.seeding import default_seed_files
 
 RENAMED_PEOPLE = {
     "tae-yul-cho": "cho-tae-yul",

@@ -7,8 +7,8 @@ import pytest
 from conftest import assert_problem, new_meeting
 
 from api import create_app, db
-from api.auth import create_key, revoke_key
 from api.db import ConfigError
+from api.http.auth import create_key, revoke_key
 
 
 def limited(database_url, **settings):

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from conftest import assert_problem, cli_key, new_meeting, serve
 
 from api import db
-from api.auth import create_key
 from api.cli import main
+from api.http.auth import create_key
+from api.http.request_limits import MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_URL_BYTES
 from api.models import Change, Meeting
-from api.request_limits import MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_URL_BYTES
 
 MEETINGS = "/v1/meetings"
 TARGET = "2024-12-11-jp-kr-foreign-ministers-phone-call"  # a seeded meeting

@@ -21,11 +21,14 @@ from click.testing import CliRunner
 from conftest import count_queries
 from synthetic import meetings, write_ndjson
 
-from api import bulk, db, documents, forked, meeting_rows, store
-from api.cli import main
+from api import db
+from api.cli import export_lines, main
 from api.migrations import migrate
 from api.models import Meeting
-from api.seeding import default_seed_files
+from api.services import bulk
+from api.services.seeding import default_seed_files
+from api.store import documents, forked, meeting_rows
+from api.store import meetings as store
 from schemas.fields import PartialDate
 
 
@@ -185,7 +188,7 @@ def test_import_refuses_a_lone_surrogate_or_a_nul_and_takes_a_pair(tmp_path, env
 _PAUSED_IMPORT = """
 import sys
 
-from api import bulk
+from api.services import bulk
 from api.cli import main
 
 original = bulk.import_records
@@ -269,7 +272,7 @@ def _lines(count: int, seed: int) -> list[str]:
 def _loaded(text: str):
     try:
         return bulk.load_file(text, "file")
-    except bulk.ImportError_ as exc:
+    except bulk.BadImportFile as exc:
         return str(exc)
 
 
@@ -306,7 +309,7 @@ def _stored(url: str) -> tuple:
     with db.db.connection_context():
         ids = [m.id for m in Meeting.select(Meeting.id).order_by(Meeting.id)]
         texts = documents.stored(ids)
-        exported = "".join(bulk.export_lines("ndjson"))
+        exported = "".join(export_lines("ndjson"))
         rows = [
             list(model.select().order_by(*model._meta.get_primary_keys()).tuples())
             for model in (*store.CHILDREN, store.Relation)
@@ -714,7 +717,7 @@ def test_a_failed_large_import_leaves_indexes_and_foreign_keys_as_they_were(env)
     lines[-1] = json.dumps(dangling)
     db.bind(url)
     with db.db.connection_context():
-        with pytest.raises(bulk.ImportError_, match="no-such-meeting"):
+        with pytest.raises(bulk.BadImportFile, match="no-such-meeting"):
             bulk.import_records(bulk.load_file("\n".join(lines), "file"), "file")
         (enforced,) = db.db.execute_sql("PRAGMA foreign_keys").fetchone()
     assert enforced == 1

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from marshmallow import ValidationError
 
 from api.cli import main
-from api.seeding import default_seed_files, read_seed_file
-from api.verify import verify_seed
+from api.services.seeding import default_seed_files, read_seed_file
+from api.services.verify import verify_seed
 from schemas.evidence import EvidenceIn, covers, facts, resolve
 
 ARTICLES_DIR = os.environ.get("MEETINGS_ARTICLES_DIR")

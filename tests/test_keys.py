@@ -6,8 +6,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import new_meeting
 
-from api import auth, create_app, db
+from api import create_app, db
 from api.cli import main
+from api.http import auth
 from api.models import ApiKey
 
 

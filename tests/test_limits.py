@@ -7,7 +7,7 @@ import json
 from conftest import assert_problem, new_meeting
 
 from api import create_app, db
-from api.auth import create_key
+from api.http.auth import create_key
 from api.models import Meeting
 
 

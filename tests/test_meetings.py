@@ -18,7 +18,7 @@ from api import db
 from api.models import Meeting, MeetingTopic, Party, PartyPair
 from api.queries import pages, search, totals
 from api.queries.filters import count, matches
-from api.seeding import default_seed_files, read_seed_file
+from api.services.seeding import default_seed_files, read_seed_file
 from schemas.common import MeetingArgs
 
 

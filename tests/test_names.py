@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.seeding import default_seed_files, read_seed_file
+from api.services.seeding import default_seed_files, read_seed_file
 
 SEEDS = [read_seed_file(path) for path in default_seed_files()]
 PEOPLE = {p["id"]: (p, data) for data in SEEDS for p in data["people"]}

@@ -6,7 +6,7 @@ import yaml
 from conftest import ROOT
 from openapi_spec_validator import validate
 
-from api.openapi import spec_dict, spec_yaml
+from api.http.openapi import spec_dict, spec_yaml
 
 
 def generated(app) -> str:

@@ -15,7 +15,7 @@ from test_access_log import access_lines
 
 from api import create_app
 from api.db import ConfigError
-from api.public_url import served_at
+from api.http.public_url import served_at
 
 EVIL = "evil.example"
 LISTS = [
@@ -76,7 +76,7 @@ def test_a_created_meetings_location_is_under_the_public_prefix(database_url):
     app = make_app(database_url, MEETINGS_PUBLIC_URL="https://api.example.org/meetings")
     with app.app_context():
         from api import db
-        from api.auth import create_key
+        from api.http.auth import create_key
 
         with db.db.connection_context():
             key = create_key("prefixed")

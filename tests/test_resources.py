@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 from conftest import assert_problem, count_queries, new_meeting
 
-from api.seeding import default_seed_files, read_seed_file
+from api.services.seeding import default_seed_files, read_seed_file
 
 
 @pytest.fixture(scope="module")

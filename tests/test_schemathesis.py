@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 from api import create_app, db
-from api.auth import create_key
+from api.http.auth import create_key
 
 schema = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
 

@@ -12,7 +12,7 @@ from api import db
 from api.cli import main
 from api.migrations import migrate
 from api.models import Meeting
-from api.seeding import default_seed_files
+from api.services.seeding import default_seed_files
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from conftest import assert_problem, cli_key, serve
 
 from api import db
 from api.cli import main
-from api.seeding import default_seed_files, load_seeds
+from api.services.seeding import default_seed_files, load_seeds
 
 MERGE = "application/merge-patch+json"
 ALL_TYPES = "type=meeting&type=person&type=source"

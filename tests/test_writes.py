@@ -12,10 +12,11 @@ from urllib.parse import quote, urlsplit
 import pytest
 from conftest import assert_problem, new_meeting
 
-import api.store
-import api.touch
-from api import db, jsontext
-from api.auth import create_key, revoke_key
+import api.store.meetings
+import api.store.touch
+from api import db
+from api.common import jsontext
+from api.http.auth import create_key, revoke_key
 
 MEETINGS = "/v1/meetings"
 MERGE_PATCH = "application/merge-patch+json"
@@ -140,7 +141,8 @@ def other_auth(app) -> dict:
 def clock(monkeypatch):
     """The writes' clock, set by the test: `clock["now"] = datetime(...)`."""
     state = {"now": dt.datetime(2031, 5, 1, 12, 0, 0)}
-    for module in (api.store, api.touch):  # a write's own meetings, and those it touches
+    # A write's own meetings, and those it touches.
+    for module in (api.store.meetings, api.store.touch):
         monkeypatch.setattr(module, "utcnow", lambda: state["now"])
     return state
 

@@ -1,10 +1,10 @@
 """Peewee models: the latest schema. Tables are made by the migrations (`meetings migrate`),
 never at import."""
 
-from .access import ApiKey, IdempotentRequest
-from .base import BaseModel, JSONList, compact_json, compact_json_bytes, utcnow
-from .history import Alias, Change, Tombstone
-from .records import (
+from api.models.access import ApiKey, IdempotentRequest
+from api.models.base import BaseModel, JSONList, compact_json, compact_json_bytes, utcnow
+from api.models.history import Alias, Change, Tombstone
+from api.models.records import (
     FILTER_COLUMNS,
     AgreedPoint,
     Discussed,

@@ -7,7 +7,7 @@ from peewee import (
     TextField,
 )
 
-from .base import BaseModel, utcnow
+from api.models.base import BaseModel, utcnow
 
 
 class ApiKey(BaseModel):

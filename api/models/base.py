@@ -10,7 +10,7 @@ from peewee import (
     TextField,
 )
 
-from ..db import db
+from api.db import db
 
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 

@@ -8,7 +8,7 @@ from peewee import (
     IntegerField,
 )
 
-from .base import BaseModel, utcnow
+from api.models.base import BaseModel, utcnow
 
 
 class Tombstone(BaseModel):

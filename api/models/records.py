@@ -12,7 +12,7 @@ from peewee import (
     TextField,
 )
 
-from .base import BaseModel, JSONList, utcnow
+from api.models.base import BaseModel, JSONList, utcnow
 
 
 class Person(BaseModel):

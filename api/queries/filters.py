@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from peewee import PostgresqlDatabase
 
-from ..db import db
-from ..models import FILTER_COLUMNS
-from ..renames import target as alias_target
-from .search import earliest_start, text_search
-from .totals import counted
+from api.db import db
+from api.models import FILTER_COLUMNS
+from api.queries.search import earliest_start, text_search
+from api.queries.totals import counted
+from api.store.renames import target as alias_target
 
 # Filters matching a value: (table, columns). Every such table keeps its meeting's first day
 # and id indexed after the columns (migrations 0005, 0007, 0012), so one value's meetings are

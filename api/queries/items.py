@@ -2,7 +2,7 @@
 
 from peewee import PostgresqlDatabase
 
-from ..db import db
+from api.db import db
 
 
 def document_column() -> str:

@@ -12,11 +12,19 @@ match read from the filters' own indexes and sorted.
 import datetime as dt
 from dataclasses import dataclass
 
-from ..db import db
-from .filters import ONE_ROW_A_MEETING, Match, conditions, count, is_postgres, matches, value_rows
-from .items import document_column
-from .search import search_page, searchable_by_date
-from .totals import counted, data_version
+from api.db import db
+from api.queries.filters import (
+    ONE_ROW_A_MEETING,
+    Match,
+    conditions,
+    count,
+    is_postgres,
+    matches,
+    value_rows,
+)
+from api.queries.items import document_column
+from api.queries.search import search_page, searchable_by_date
+from api.queries.totals import counted, data_version
 
 # Reading rows in date order until a page is full may visit at most about this many rows.
 WALK_LIMIT = 20_000

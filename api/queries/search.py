@@ -6,9 +6,9 @@ import re
 
 from peewee import PostgresqlDatabase
 
-from ..db import db
-from .items import document_column
-from .totals import counted
+from api.db import db
+from api.queries.items import document_column
+from api.queries.totals import counted
 
 # A record's date covers at most a year, so its first day is within a year of its last.
 LONGEST_DATE = dt.timedelta(days=366)

@@ -7,8 +7,8 @@ moves: each worker keeps the totals it counted, and counts again only when the d
 
 from peewee import fn
 
-from ..db import db
-from ..memo import Memo
+from api.common.memo import Memo
+from api.db import db
 
 TOTALS = Memo(2048)
 

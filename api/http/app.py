@@ -1,0 +1,57 @@
+"""The Flask app: settings, database, errors, blueprints and the WSGI middleware."""
+
+import flask_smorest
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from api import db
+from api.config import load
+from api.http import access_log, auth, cors, public_url, ratelimit, request_limits, security
+from api.http.errors import ProblemErrors
+from api.http.openapi import DESCRIPTION, RateLimited
+from api.http.resources import changes, countries, docs, health, meetings, people, sources, topics
+
+
+class Api(ProblemErrors, flask_smorest.Api):
+    """flask-smorest's Api, speaking problem+json."""
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    app.config.update(load(config))
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    request_limits.init_app(app)  # first: an oversize request is refused before all else
+    cors.init_app(app)  # then a read's preflight, before the database or the rate limits
+    db.init_app(app)
+    ratelimit.init_app(app)
+    # WSGI middleware, innermost first. The access log times everything, logs the final
+    # status and adds the CORS and security headers.
+    access_log.init_app(app)
+    public_url.init_app(app)  # links from the public URL, never a client's Host
+    if proxies := app.config["MEETINGS_TRUSTED_PROXIES"]:
+        # The client address (for logs and read limits) and the scheme (for links) come from
+        # the proxies' X-Forwarded-* headers, trusting only as many hops as there are proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    api = Api(
+        spec_kwargs={
+            "info": {"description": DESCRIPTION, "license": {"name": "MIT", "identifier": "MIT"}},
+            "extra_plugins": [RateLimited()],
+        }
+    )
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        auth.SCHEME,
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "an API key from `meetings keys create NAME`",
+        },
+    )
+    for module in (meetings, changes, countries, people, sources, topics, health):
+        api.register_blueprint(module.blp)
+    app.register_blueprint(docs.blp)
+    swagger_ui = docs.docs_blueprint()
+    security.init_docs(swagger_ui)
+    app.register_blueprint(swagger_ui)
+    return app

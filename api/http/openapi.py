@@ -1,0 +1,76 @@
+"""The generated OpenAPI description, as the committed `openapi.yaml` holds it."""
+
+import yaml
+from apispec import BasePlugin
+
+from api.http.auth import SCHEME
+
+DESCRIPTION = "\n\n".join(
+    [
+        "Structured records of diplomatic meetings (summits, foreign ministers' talks, phone "
+        "calls), mapped by hand from news articles. Every agreed point carries a verbatim quote "
+        "from its source, and every source the SHA-256 of its text, so a reader can check each "
+        "record against the article.",
+        "Lists return `{data, links, meta}` and an RFC 8288 `Link` header; page with `limit` "
+        "(1-100) and the opaque `cursor` of the `next`/`prev` links. Errors are RFC 9457 problem "
+        "details (`application/problem+json`).",
+        "Every response carries an `X-Request-ID` (the client's, or a new one) that the "
+        "server's log line for the request names too. A client over a rate limit gets a 429 "
+        "problem with `Retry-After`; responses carry `RateLimit-Limit`, `RateLimit-Remaining` "
+        "and `RateLimit-Reset`.",
+    ]
+)
+
+_ORDER = ("openapi", "info", "tags", "paths", "components")
+UNLIMITED = ("/healthz", "/readyz")
+
+
+class RateLimited(BasePlugin):
+    """Every operation but the health checks may answer 429 when its client is over a limit."""
+
+    def init_spec(self, spec):
+        self.spec = spec
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        if path in UNLIMITED:
+            return
+        for operation in operations.values():
+            operation.setdefault("responses", {})["429"] = self.spec.components.get_ref(
+                "response", "TOO_MANY_REQUESTS"
+            )
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style for text of several lines, so descriptions read as they were written."""
+
+
+def _text(dumper, value):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def spec_dict(api) -> dict:
+    spec = api.spec.to_dict()
+    return {key: spec[key] for key in (*_ORDER, *sorted(set(spec) - set(_ORDER))) if key in spec}
+
+
+def spec_yaml(api) -> str:
+    return yaml.dump(spec_dict(api), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+# What the operations that write document alike.
+MERGE_PATCH = "application/merge-patch+json"
+
+_header = {"schema": {"type": "string"}}
+ETAG_HEADER = {"ETag": {"description": "strong validator; changes with the revision", **_header}}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "the record's current ETag: a write to an older version is a 412",
+}
+SECURED = {"security": [{SCHEME: []}]}

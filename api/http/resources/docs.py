@@ -1,0 +1,24 @@
+"""The OpenAPI description as YAML, and the interactive docs, served from installed assets."""
+
+from flask import Blueprint, current_app
+from flask_swagger_ui import get_swaggerui_blueprint
+
+from api.http.openapi import spec_yaml
+
+blp = Blueprint("openapi_yaml", __name__)
+
+
+@blp.get("/v1/openapi.yaml")
+def openapi_yaml():
+    text = spec_yaml(current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"])
+    return current_app.response_class(text, mimetype="application/yaml")
+
+
+def docs_blueprint():
+    # Swagger UI 5 (it reads OpenAPI 3.1) from the flask-swagger-ui package: no CDN involved.
+    return get_swaggerui_blueprint(
+        "/docs",
+        "/v1/openapi.json",
+        # No validator badge: it would call out to an outside service (and the CSP forbids it).
+        config={"app_name": "Meeting Records API", "validatorUrl": None},
+    )

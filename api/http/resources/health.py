@@ -1,0 +1,65 @@
+"""Liveness and readiness."""
+
+from flask.views import MethodView
+from flask_smorest import abort
+from marshmallow import Schema, fields
+from peewee import PeeweeException
+
+from api.db import db
+from api.http.blueprint import Blueprint
+from api.migrations import LATEST, current_version
+
+blp = Blueprint("health", __name__, description="Service health, for load balancers.")
+
+
+class Health(Schema):
+    status = fields.String(metadata={"example": "ok"})
+
+
+class Readiness(Schema):
+    status = fields.String(metadata={"example": "ready"})
+    schema_version = fields.Integer(metadata={"example": LATEST})
+
+
+@blp.route("/healthz")
+class Healthz(MethodView):
+    @blp.response(200, Health)
+    def get(self):
+        """Liveness
+
+        Answers while the process serves requests; it does not touch the database.
+        """
+        return {"status": "ok"}
+
+
+@blp.route("/readyz")
+class Readyz(MethodView):
+    @blp.response(200, Readiness)
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def get(self):
+        """Readiness
+
+        200 when the database answers and its schema is the one this version needs; else a
+        503 problem saying which. Load balancers send traffic only to ready instances.
+        """
+        try:
+            # Check on a new connection: the one a worker keeps would not notice a database
+            # that went away and came back (or an SQLite file swapped under it).
+            if not db.is_closed():
+                db.close()
+            db.execute_sql("SELECT 1")
+            version = current_version()
+        except PeeweeException as exc:
+            abort(
+                503,
+                message=f"The database cannot be reached: {type(exc).__name__}.",
+                headers={"Retry-After": "5"},
+            )
+        if version != LATEST:
+            abort(
+                503,
+                message=f"The database schema is at version {version}, this version "
+                f"needs {LATEST}: run `meetings migrate`.",
+                headers={"Retry-After": "30"},
+            )
+        return {"status": "ready", "schema_version": version}

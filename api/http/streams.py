@@ -1,0 +1,64 @@
+"""Lists in other types than JSON: the type an `Accept` header chooses, and every match of
+a list streamed in it, read a batch at a time as JSON pages read theirs."""
+
+import os
+
+from flask import Response, request, stream_with_context
+from flask_smorest import abort
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from api.common.memo import Memo
+from api.http import formats
+from api.http.access_log import sent_as_stream
+from api.http.feeds import feed_slot
+from api.queries import pages
+
+STREAMS = {
+    "text/csv": formats.csv_lines,
+    "application/x-ndjson": formats.ndjson_lines,
+    "text/calendar": formats.ical_lines,
+}
+OFFERED = ["application/json", *STREAMS]
+_chosen = Memo(256)
+
+
+def chosen_type(accept: str | None) -> str | None:
+    """The type a list answers in for this `Accept` header (JSON without one), or None when
+    it names none the list speaks. The same header always chooses the same type."""
+    if accept is None:
+        return "application/json"
+    return _chosen.get(accept, lambda: parse_accept_header(accept, MIMEAccept).best_match(OFFERED))
+
+
+def negotiate() -> str:
+    """The type the requested list answers in; a 406 problem where none suits."""
+    best = chosen_type(request.headers.get("Accept"))
+    if best is None:
+        abort(
+            406,
+            message="Cannot answer in any type the Accept header lists; this list speaks "
+            + ", ".join(OFFERED)
+            + ".",
+        )
+    return best
+
+
+def stream(media: str, filters: dict, sort: str) -> Response:
+    """Every match in one response, read a batch at a time as JSON pages read theirs."""
+    plan = pages.plan(filters)
+
+    def read(after: list | None, limit: int) -> list[tuple]:
+        shape = {"descending": sort == "-date", "forward": True, "after": after, "limit": limit}
+        return pages.page_rows(filters, plan, **shape)
+
+    slot = feed_slot()  # a 503 problem when the server streams all the feeds it can
+    stored = (row[2] for row in formats.pages(read, pages.key))
+    body = stream_with_context(STREAMS[media](stored))
+    sent_as_stream()
+    mimetype = media + ("; charset=utf-8" if media != "application/x-ndjson" else "")
+    response = Response(body, headers={"Content-Type": mimetype, "Vary": "Accept"})
+    if slot is not None:
+        # Given back when the server closes the response: sent whole, broken off, or a HEAD.
+        response.call_on_close(lambda: os.close(slot))
+    return response
