@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from peewee import CharField, DateTimeField, IntegerField, Model, PostgresqlDatabase
 
-from ..db import db
+from api.db import db
 
 ADVISORY_LOCK = 7_340_211
 
@@ -123,7 +123,7 @@ def migrate(upto: int | None = None) -> list[str]:
 def _render_missing_documents() -> None:
     """Meetings stored before they kept their document (step 0004) get it, rendered by
     today's code now that the schema is today's."""
-    from ..documents import refresh
+    from api.store.documents import refresh
 
     missing = [
         mid
