@@ -3,8 +3,14 @@ gives, or that stay true for one state of the data."""
 
 from collections import OrderedDict
 from contextlib import suppress
+from typing import Any, NamedTuple
 
 _UNSET = object()
+
+
+class Kept(NamedTuple):
+    version: Any
+    value: Any
 
 
 class Memo:
@@ -19,13 +25,13 @@ class Memo:
         (the state of the data it was made from), a value kept for another version is made
         again."""
         found = self._values.get(key, _UNSET)
-        if found is not _UNSET and found[0] == version:
+        if found is not _UNSET and found.version == version:
             # A worker's other threads may have let it go meanwhile: it is no less the value.
             with suppress(KeyError):
                 self._values.move_to_end(key)
-            return found[1]
+            return found.value
         value = make()
-        self._values[key] = (version, value)
+        self._values[key] = Kept(version, value)
         with suppress(KeyError):
             self._values.move_to_end(key)
         while len(self._values) > self.size:

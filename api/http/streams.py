@@ -53,7 +53,7 @@ def stream(media: str, filters: dict, sort: str) -> Response:
         return pages.page_rows(filters, plan, **shape)
 
     slot = feed_slot()  # a 503 problem when the server streams all the feeds it can
-    stored = (row[2] for row in formats.pages(read, pages.key))
+    stored = (row.document for row in formats.pages(read, pages.key))
     body = stream_with_context(STREAMS[media](stored))
     sent_as_stream()
     mimetype = media + ("; charset=utf-8" if media != "application/x-ndjson" else "")

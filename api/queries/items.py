@@ -1,8 +1,25 @@
 """Stored meeting documents, read as a response sends them."""
 
+from typing import NamedTuple
+
 from peewee import PostgresqlDatabase
 
 from api.db import db
+
+
+class Item(NamedTuple):
+    """A stored meeting as an item read sends it: its revision and document."""
+
+    revision: int
+    document: bytes | str
+
+
+class PageRow(NamedTuple):
+    """A list page's meeting: its id, its first day (the page key) and its document."""
+
+    id: str
+    date_first: object
+    document: bytes | str
 
 
 def document_column() -> str:
@@ -13,9 +30,10 @@ def document_column() -> str:
     return 'CAST(m."document" AS BLOB)'
 
 
-def stored_item(meeting_id: str) -> tuple | None:
+def stored_item(meeting_id: str) -> Item | None:
     """A stored meeting's revision and document, as sent (bytes on SQLite), or None."""
-    return db.execute_sql(
+    row = db.execute_sql(
         f'SELECT m."revision", {document_column()} FROM "meeting" m WHERE m."id" = {db.obj.param}',
         [meeting_id],
     ).fetchone()
+    return Item(*row) if row else None

@@ -22,7 +22,7 @@ from api.queries.filters import (
     matches,
     value_rows,
 )
-from api.queries.items import document_column
+from api.queries.items import PageRow, document_column
 from api.queries.search import search_page, searchable_by_date
 from api.queries.totals import counted, data_version
 
@@ -83,8 +83,8 @@ def plan(args: dict) -> Plan:
 
 def page_rows(
     args: dict, plan: Plan, *, descending: bool, forward: bool, after: list | None, limit: int
-) -> list[tuple]:
-    """Up to `limit` meetings matching `args`, as (id, date_first, document) rows, in walking
+) -> list[PageRow]:
+    """Up to `limit` meetings matching `args`, in walking
     order: by date (descending or not) then id, going `forward` or back from the `after` keys
     [date, id]."""
     shape = {"descending": descending, "forward": forward, "after": after, "limit": limit}
@@ -94,7 +94,7 @@ def page_rows(
         others = {name: value for name, value in args.items() if name != "q"}
         where = conditions(others, list(plan.values), walk=True)
         return search_page(args, version=plan.version, where=where, **shape)
-    return db.obj.execute_sql(*_page_sql(args, plan, **shape)).fetchall()
+    return [PageRow(*row) for row in db.obj.execute_sql(*_page_sql(args, plan, **shape))]
 
 
 def _page_sql(args: dict, plan: Plan, *, descending, forward, after, limit) -> tuple[str, list]:
@@ -136,9 +136,9 @@ def _page_sql(args: dict, plan: Plan, *, descending, forward, after, limit) -> t
     return sql, params
 
 
-def key(row) -> list[str]:
+def key(row: PageRow) -> list[str]:
     """A page row's keyset position: its first day and id."""
-    return [str(row[1]), row[0]]
+    return [str(row.date_first), row.id]
 
 
 def is_key(values: list) -> bool:

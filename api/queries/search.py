@@ -7,7 +7,7 @@ import re
 from peewee import PostgresqlDatabase
 
 from api.db import db
-from api.queries.items import document_column
+from api.queries.items import PageRow, document_column
 from api.queries.totals import counted
 
 # A record's date covers at most a year, so its first day is within a year of its last.
@@ -133,7 +133,7 @@ def search_page(
     limit: int,
     version: int,
     where: tuple[list[str], list] = ([], []),
-) -> list[tuple]:
+) -> list[PageRow]:
     """`pages.page_rows` for `searchable_by_date` filters: the first `limit` matches in page
     order (date, then id), read from the search index in date order, each meeting checked
     against the other filters' conditions (`where`: SQL on meeting `m`, and its parameters).
@@ -178,18 +178,18 @@ def search_page(
             # The last day read may have more rows further on: leave it out.
             last_day = found[-1][3] >> 32
             found = [row for row in found if row[3] >> 32 != last_day]
-        rows = [row[:3] for row in found]
+        rows = [PageRow(*row[:3]) for row in found]
         if after is not None:
             cursor_day, cursor_id = after
             rows = [
                 row
                 for row in rows
-                if str(row[1]) != cursor_day
-                or (row[0] > cursor_id if forward else row[0] < cursor_id)
+                if str(row.date_first) != cursor_day
+                or (row.id > cursor_id if forward else row.id < cursor_id)
             ]
         if read_all or len(rows) >= limit:
             break
         count *= 4
-    rows.sort(key=lambda row: row[0], reverse=not forward)
-    rows.sort(key=lambda row: str(row[1]), reverse=down)
+    rows.sort(key=lambda row: row.id, reverse=not forward)
+    rows.sort(key=lambda row: str(row.date_first), reverse=down)
     return rows[:limit]

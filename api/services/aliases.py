@@ -63,7 +63,7 @@ def renaming(renames: list[tuple[str, str, str]], save):
     """Runs `save()` (which stores the records under their new ids) with the renames
     `(kind, old, new)` applied around it, in the caller's transaction; returns what `save`
     returns."""
-    renames = [r for r in renames if target(r[0], r[1]) != r[2]]
+    renames = [(kind, old, new) for kind, old, new in renames if target(kind, old) != new]
     existed = {(kind, new) for kind, _, new in renames if _exists(kind, new)}
     touched, changes = set(), []
     for kind, old, new in renames:

@@ -153,8 +153,7 @@ def _decode_checked(data: bytes):
         return pickle.loads(data[1:])
     checked, bad_json = orjson.loads(memoryview(data)[1:])
     day = dt.date.fromordinal
-    for entry in checked:
-        record = entry[1]
+    for _where, record, _problems in checked:
         if record is not None and "date" in record:
             text, precision, first, last = record["date"]
             record["date"] = PartialDate(text, precision, day(first), day(last))

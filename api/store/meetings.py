@@ -6,6 +6,7 @@ data twice changes nothing; a changed one is replaced and its revision bumped.
 
 from collections import defaultdict
 from operator import itemgetter
+from typing import NamedTuple
 
 from peewee import PostgresqlDatabase, chunked
 
@@ -31,6 +32,13 @@ from api.store.references import check_references, save_references
 from api.store.rows import CHUNK, converter, flat_values, insert_rows, insert_values, select_in
 from api.store.shared_records import References
 from api.store.touch import touch
+
+
+class Stored(NamedTuple):
+    """What a save compares a meeting against: its stored content hash and revision."""
+
+    digest: str
+    revision: int
 
 
 def delete_meeting(meeting_id: str, revision: int) -> None:
@@ -103,7 +111,7 @@ def save_meetings(
     names = dict(select_in(Person.id, references.person_ids, Person.id, Person.name))
     ids = [m["id"] for m in meetings]
     existing = {
-        mid: (digest, revision)
+        mid: Stored(digest, revision)
         for mid, digest, revision in select_in(
             Meeting.id, ids, Meeting.id, Meeting.content_hash, Meeting.revision
         )
@@ -138,7 +146,7 @@ def save_meetings(
             continue
         digest = meeting_rows.digest(meeting)
         shown = {p["person"] for p in meeting["participants"]} | set(meeting["sources"])
-        if meeting_rows.unchanged(meeting, old[0], digest) and not shown & changed_refs:
+        if meeting_rows.unchanged(meeting, old.digest, digest) and not shown & changed_refs:
             outcome[mid] = "unchanged"
             continue
         stated = {(r["id"], r["relation"]) for r in meeting["related"]}
@@ -153,7 +161,9 @@ def save_meetings(
                 },
             )
         )
-        changes.append({"meeting_id": mid, "op": "updated", "revision": old[1] + 1, "at": now})
+        changes.append(
+            {"meeting_id": mid, "op": "updated", "revision": old.revision + 1, "at": now}
+        )
         outcome[mid] = "updated"
 
     for mid, row in updated:

@@ -126,7 +126,10 @@ class Meetings(MethodView):
             urls=page_urls(request.environ),
         )
         # The stored documents go out as they are: no rendering, no re-encoding.
-        documents = [row[2] if isinstance(row[2], bytes) else row[2].encode() for row in rows]
+        documents = [
+            row.document if isinstance(row.document, bytes) else row.document.encode()
+            for row in rows
+        ]
         tail = orjson.dumps({"links": links, "meta": {"total": plan.total}})
         body = b'{"data":[' + b",".join(documents) + b"]," + tail[1:]
         headers = {**link_header(links), "Vary": "Accept"}
@@ -171,10 +174,10 @@ class MeetingItem(MethodView):
         found = stored_item(meeting_id) if could_be_id(meeting_id) else None
         if found is None:
             current(meeting_id)  # 410 for a deleted meeting, else 404
-        tag = etag(meeting_id, found[0])
+        tag = etag(meeting_id, found.revision)
         if unchanged := not_modified(tag):
             return unchanged
-        return Response(found[1], mimetype="application/json", headers={"ETag": tag})
+        return Response(found.document, mimetype="application/json", headers={"ETag": tag})
 
     @write(target=locked_meeting)
     @blp.arguments(MeetingReplace())
