@@ -2,11 +2,19 @@
 
 import datetime as dt
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from .fields import CountryCode, PartialDateField, slug, topic
 from .meeting import FORMATS, STATUSES, TYPES
-from .meeting_out import Meeting
+from .meeting_out import MeetingFound
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -78,17 +86,36 @@ class MeetingArgs(PageArgs):
     topic = fields.String(validate=topic, metadata={"description": "a topic tag"})
     q = fields.String(
         validate=validate.Length(min=1, max=200),
-        metadata={"description": "words to find in titles, summaries, points, quotes and names"},
+        metadata={
+            "description": "words to find, stemmed (`evacuation` finds `evacuating`), in "
+            "titles, topics, summaries, points, quotes, people's names and titles, places, "
+            "occasions and sources. As web search engines read them: words are ANDed, "
+            '`"a phrase"`, `OR`, `-word` leaves out; nothing is an error. See the README.',
+            "example": '"emergency evacuation" OR evacuating -china',
+        },
     )
     updated_since = fields.AwareDateTime(
         default_timezone=dt.UTC,
         metadata={"description": "meetings changed at or after this instant (ISO 8601)"},
     )
     sort = fields.String(
-        load_default="-date",
-        validate=validate.OneOf(["date", "-date"]),
-        metadata={"description": "`date` (oldest first) or `-date` (newest first); ties by id"},
+        validate=validate.OneOf(["relevance", "date", "-date"]),
+        metadata={
+            "description": "`relevance` (best match first; only with `q`, and its default), "
+            "`date` (oldest first) or `-date` (newest first; the default without `q`). "
+            "Meetings of one day come by id; of one score, newest first, then by id"
+        },
     )
+
+    @validates_schema
+    def _relevance(self, data, **kwargs):
+        if data.get("sort") == "relevance" and "q" not in data:
+            raise ValidationError("`relevance` orders the matches of `q`: give `q`.", "sort")
+
+    @post_load
+    def _default_sort(self, data, **kwargs):
+        data.setdefault("sort", "relevance" if "q" in data else "-date")
+        return data
 
     @validates_schema
     def _range(self, data, **kwargs):
@@ -97,7 +124,7 @@ class MeetingArgs(PageArgs):
             raise ValidationError("`from` is after `to`.", field_name="from")
 
 
-MeetingList = envelope(Meeting, "MeetingList")
+MeetingList = envelope(MeetingFound, "MeetingList")
 
 
 class Problem(Schema):

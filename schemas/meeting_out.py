@@ -94,3 +94,49 @@ class Meeting(Schema):
     created_at = fields.String(metadata={"description": "UTC instant"})
     updated_at = fields.String(metadata={"description": "UTC instant"})
     revision = fields.Integer()
+
+
+class MatchEvidence(Schema):
+    source = fields.String(metadata={"description": "the source whose article holds the quote"})
+    start = fields.Integer(metadata={"description": "where the quote starts in the article"})
+    end = fields.Integer(metadata={"description": "where it ends"})
+    offsets = fields.List(
+        fields.List(fields.Integer()),
+        metadata={"description": "[start, end] of each marked word in the article"},
+    )
+
+
+class Match(Schema):
+    field = fields.String(
+        metadata={
+            "description": "JSON Pointer to the field that matched",
+            "example": "/agreed_points/0/quote",
+        }
+    )
+    snippet = fields.String(
+        metadata={
+            "description": "the field's text, or up to 160 characters of it around its first "
+            "match (cut at words, `…` where cut), each matched word in `<mark>…</mark>`",
+            "example": "…work together when <mark>evacuating</mark> their citizens…",
+        }
+    )
+    offsets = fields.List(
+        fields.List(fields.Integer()),
+        metadata={"description": "[start, end] of each matched word in the field's whole text"},
+    )
+    evidence = fields.Nested(
+        MatchEvidence,
+        metadata={"description": "for a quote: where it stands in its article, word for word"},
+    )
+
+
+class MeetingFound(Meeting):
+    """A meeting in a list, and with `q` where it matched."""
+
+    matches = fields.List(
+        fields.Nested(Match),
+        metadata={
+            "description": "with `q` only: the fields holding the words asked for (stemmed, "
+            "not those left out), in the record's order"
+        },
+    )

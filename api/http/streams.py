@@ -13,6 +13,8 @@ from api.http import formats
 from api.http.access_log import sent_as_stream
 from api.http.feeds import feed_slot
 from api.queries import pages
+from api.queries.matches import with_matches
+from api.queries.websearch import parse
 
 STREAMS = {
     "text/csv": formats.csv_lines,
@@ -46,14 +48,16 @@ def negotiate() -> str:
 
 def stream(media: str, filters: dict, sort: str) -> Response:
     """Every match in one response, read a batch at a time as JSON pages read theirs."""
-    plan = pages.plan(filters)
+    reader = pages.order(filters, pages.plan(filters), sort)
 
-    def read(after: list | None, limit: int) -> list[tuple]:
-        shape = {"descending": sort == "-date", "forward": True, "after": after, "limit": limit}
-        return pages.page_rows(filters, plan, **shape)
+    def read(after: list | None, limit: int) -> list:
+        return reader.read(True, after, limit)
 
     slot = feed_slot()  # a 503 problem when the server streams all the feeds it can
-    stored = (row.document for row in formats.pages(read, pages.key))
+    stored = (row.document for row in formats.pages(read, reader.key))
+    if "q" in filters and media == "application/x-ndjson":  # each with where it matched
+        query = parse(filters["q"])
+        stored = (with_matches(document, query) for document in stored)
     body = stream_with_context(STREAMS[media](stored))
     sent_as_stream()
     mimetype = media + ("; charset=utf-8" if media != "application/x-ndjson" else "")

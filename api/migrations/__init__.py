@@ -117,6 +117,7 @@ def migrate(upto: int | None = None) -> list[str]:
         if upto is None or upto >= LATEST:
             with exclusive():
                 _render_missing_documents()
+                _fill_search_columns()
     return names
 
 
@@ -132,3 +133,21 @@ def _render_missing_documents() -> None:
         ).fetchall()
     ]
     refresh(missing)
+
+
+def _fill_search_columns() -> None:
+    """Meetings stored before their title and topics were searched apart (step 0013) get
+    their search columns, made by today's code."""
+    from api.models import Meeting
+    from api.store.rows import CHUNK
+    from api.store.touch import stored_search_columns
+
+    missing = [
+        mid
+        for (mid,) in db.execute_sql(
+            'SELECT "id" FROM "meeting" WHERE "search_title" IS NULL ORDER BY "id"'
+        ).fetchall()
+    ]
+    for start in range(0, len(missing), CHUNK):
+        for meeting_id, columns in stored_search_columns(missing[start : start + CHUNK]).items():
+            Meeting.update(**columns).where(Meeting.id == meeting_id).execute()

@@ -74,7 +74,9 @@ class Meeting(BaseModel):
     occasion = CharField(max_length=300, null=True)
     # Where each fact stands in its sources, as JSON (migration 0011): see schemas.evidence.
     evidence = JSONList(null=True)
-    # Lower-cased title, summary, points, quotes and names, for `q`.
+    # The words `q` searches (`store.meeting_rows.search_columns`): the title and topics, which
+    # weigh more, and the rest.
+    search_title = TextField(null=True)
     search_text = TextField()
     # SHA-256 of the record as given, so that loading the same record again changes nothing.
     content_hash = CharField(max_length=64)

@@ -15,11 +15,13 @@ class Item(NamedTuple):
 
 
 class PageRow(NamedTuple):
-    """A list page's meeting: its id, its first day (the page key) and its document."""
+    """A list page's meeting: its id, its first day (the page key), its document, and in a
+    search by relevance its score (`ranked`)."""
 
     id: str
     date_first: object
     document: bytes | str
+    score: float | None = None
 
 
 def document_column() -> str:

@@ -10,9 +10,11 @@ match read from the filters' own indexes and sorted.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from api.db import db
+from api.queries import ranked
 from api.queries.filters import (
     ONE_ROW_A_MEETING,
     Match,
@@ -81,19 +83,51 @@ def plan(args: dict) -> Plan:
     return Plan(total, walk_dates(total, sizes[driver]), driver, version, values)
 
 
+@dataclass(frozen=True)
+class Order:
+    """How a list in one sort order is read: `read(forward, after, limit)` gives its rows in
+    walking order after the key values `after`, `key(row)` gives a row's key values, `is_key`
+    checks a cursor's, and `width` is how many there are."""
+
+    read: Callable[[bool, list | None, int], list[PageRow]]
+    key: Callable[[PageRow], list[str]]
+    is_key: Callable[[list], bool]
+    width: int
+
+
+def order(args: dict, plan: Plan, sort: str) -> Order:
+    """The reader of `args`'s list in `sort` order (`date`, `-date` or `relevance`). A search
+    that asks only to leave words out has nothing to score: it comes newest first."""
+    if sort == "relevance" and ranked.rankable(args):
+
+        def read_ranked(forward: bool, after: list | None, limit: int) -> list[PageRow]:
+            if not plan.total:
+                return []
+            shape = {"forward": forward, "after": after, "limit": limit}
+            return ranked.ranked_rows(args, plan.values, **shape)
+
+        return Order(read_ranked, ranked.key, ranked.is_key, 3)
+    descending = sort != "date"
+
+    def read(forward: bool, after: list | None, limit: int) -> list[PageRow]:
+        shape = {"forward": forward, "after": after, "limit": limit}
+        return page_rows(args, plan, descending=descending, **shape)
+
+    return Order(read, key, is_key, 2)
+
+
 def page_rows(
     args: dict, plan: Plan, *, descending: bool, forward: bool, after: list | None, limit: int
 ) -> list[PageRow]:
-    """Up to `limit` meetings matching `args`, in walking
-    order: by date (descending or not) then id, going `forward` or back from the `after` keys
-    [date, id]."""
+    """Up to `limit` meetings matching `args`, in walking order: by date (descending or not)
+    then id, going `forward` or back from the `after` keys [date, id]."""
     shape = {"descending": descending, "forward": forward, "after": after, "limit": limit}
     if not plan.total:
         return []
     if plan.search and plan.walk:
         others = {name: value for name, value in args.items() if name != "q"}
         where = conditions(others, list(plan.values), walk=True)
-        return search_page(args, version=plan.version, where=where, **shape)
+        return search_page(args, where=where, **shape)
     return [PageRow(*row) for row in db.obj.execute_sql(*_page_sql(args, plan, **shape))]
 
 

@@ -2,13 +2,12 @@
 and pages read off SQLite's search index in date order."""
 
 import datetime as dt
-import re
 
 from peewee import PostgresqlDatabase
 
 from api.db import db
 from api.queries.items import PageRow, document_column
-from api.queries.totals import counted
+from api.queries.websearch import fts5, parse, postgresql
 
 # A record's date covers at most a year, so its first day is within a year of its last.
 LONGEST_DATE = dt.timedelta(days=366)
@@ -20,86 +19,30 @@ def earliest_start(day: dt.date) -> dt.date:
 
 
 def text_search(q: str, table: str, walk_dates: bool = False) -> tuple[str, list]:
-    """SQL for meetings holding every word of `q` (as a word or the start of one), found
-    through the engine's own index: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL.
-    `table` qualifies the meeting table's columns ("m." or "").
+    """SQL for meetings that `q` finds (`websearch.parse`), through the engine's own index:
+    FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL. `table` qualifies the meeting
+    table's columns ("m." or "").
 
     SQLite either sorts every match by date, or walks the date index checking each meeting
     against the matches; `walk_dates` asks for the walk (the `+` keeps the planner from driving
     the query by rowid), which wins when matches are many."""
-    words = re.findall(r"\w+", q.lower())
-    if not words:
-        return "1 = 0", []
-    param = db.obj.param
+    query, param = parse(q), db.obj.param
     if isinstance(db.obj, PostgresqlDatabase):
-        terms = " & ".join(f"{w}:*" for w in words)
-        query = f"to_tsquery('simple', {param})"
+        if not query.groups:
+            return "1 = 0", []
+        asked = f"websearch_to_tsquery('english', {param})"
         if walk_dates:  # the function behind @@: the same test, but its index out of reach,
             # so that the walk checks each row it reads rather than reading every match
-            return f"ts_match_vq({table}search_vector, {query})", [terms]
-        return f"{table}search_vector @@ {query}", [terms]
+            return f"ts_match_vq({table}search_vector, {asked})", [postgresql(query)]
+        return f"{table}search_vector @@ {asked}", [postgresql(query)]
+    fts = fts5(query)
+    if fts.empty:
+        return "1 = 0", []
     column = f"{'+' if walk_dates else ''}{table}rowid"
-    return (
-        f"{column} IN (SELECT rowid & {ROWID_BITS} FROM meeting_fts "
-        f"WHERE meeting_fts MATCH {param})",
-        [_fts_terms(words)],
-    )
-
-
-def _fts_terms(words: list[str]) -> str:
-    return " ".join(f'"{w}"*' for w in words)
-
-
-# A prefix expanded to at most this many words of the index is searched as those words.
-MOST_WORDS_A_PREFIX = 16
-_PLAIN_WORD = re.compile(r"[a-z0-9]+")
-
-
-def _fts_words(words: list[str], version: int) -> str | None:
-    """`_fts_terms` as FTS5 reads it fastest: each word that is the start of only a few words
-    of the index becomes those words (`"resilience"*` becomes `"resilience"`, or
-    `("resilience" OR "resilient")`), or None when one is the start of none (nothing
-    matches).
-
-    FTS5 answers a prefix term by merging the document lists of all its words, whole, before
-    it can give the first row; whole words it reads lazily, in rowid order, and stops at the
-    page's end. The same matches, then, read as a page needs them. Which words a prefix
-    starts is looked up in the index's vocabulary once per state of the data (`version`),
-    and kept with the totals (`totals.counted`).
-    Words of other letters than a-z and digits stay prefixes, since the index folds
-    diacritics and splits on some characters Python counts as word characters."""
-    parts = []
-    for word in words:
-        found = None
-        if _PLAIN_WORD.fullmatch(word):
-            found = counted(lambda word=word: _starting(word), {"fts_words": word}, version)
-        if found is None:
-            parts.append(_fts_terms([word]))
-        elif not found:
-            return None
-        else:
-            parts.append("(" + " OR ".join(f'"{w}"' for w in found) + ")")
-    return " AND ".join(parts)
-
-
-def _starting(prefix: str) -> list[str] | None:
-    """The words of SQLite's search index that start with `prefix` (letters a-z and digits),
-    or None when there are more than `MOST_WORDS_A_PREFIX`."""
-    db.execute_sql(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.meeting_fts_words "
-        "USING fts5vocab(main, 'meeting_fts', 'row')"
-    )
-    # Every word starting with the prefix sorts from it up to (not including) the prefix with
-    # its last character one higher.
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    found = [
-        word
-        for (word,) in db.execute_sql(
-            "SELECT term FROM temp.meeting_fts_words WHERE term >= ? AND term < ? LIMIT ?",
-            [prefix, upper, MOST_WORDS_A_PREFIX + 1],
-        )
-    ]
-    return None if len(found) > MOST_WORDS_A_PREFIX else found
+    found = f"(SELECT rowid & {ROWID_BITS} FROM meeting_fts WHERE meeting_fts MATCH {param})"
+    if fts.match is None:  # only exclusions: every meeting but those holding them
+        return f"{column} NOT IN {found}", [fts.excluded]
+    return f"{column} IN {found}", [fts.match]
 
 
 # SQLite's search index numbers a meeting `julianday(date_first) << 32 | rowid` (migration
@@ -120,7 +63,7 @@ def searchable_by_date(args: dict) -> bool:
     return (
         "q" in args
         and not isinstance(db.obj, PostgresqlDatabase)
-        and bool(re.search(r"\w", args["q"]))
+        and fts5(parse(args["q"])).match is not None
     )
 
 
@@ -131,13 +74,11 @@ def search_page(
     forward: bool,
     after: list | None,
     limit: int,
-    version: int,
     where: tuple[list[str], list] = ([], []),
 ) -> list[PageRow]:
     """`pages.page_rows` for `searchable_by_date` filters: the first `limit` matches in page
     order (date, then id), read from the search index in date order, each meeting checked
     against the other filters' conditions (`where`: SQL on meeting `m`, and its parameters).
-    `version` is the state of the data (`totals.data_version`).
 
     The index orders meetings of the same day by rowid, not id, so only days read whole are
     sorted into the page: rows are read in index order until the days before the last one
@@ -150,10 +91,7 @@ def search_page(
         f"CROSS JOIN meeting m WHERE m.rowid = f.rowid & {ROWID_BITS} "
         f"AND meeting_fts MATCH {mark}"
     )
-    terms = _fts_words(re.findall(r"\w+", args["q"].lower()), version)
-    if terms is None:
-        return []
-    params = [terms]
+    params = [fts5(parse(args["q"])).match]
     if where[0]:
         sql += " AND " + " AND ".join(where[0])
         params += where[1]

@@ -3,10 +3,10 @@ its search text, and the digest that tells whether it changed."""
 
 import hashlib
 import json
-import re
 
 import orjson
 
+from api.common.words import words
 from api.models import (
     AgreedPoint,
     Discussed,
@@ -16,6 +16,7 @@ from api.models import (
     Party,
     PartyPair,
 )
+from schemas.fields import lookup_country
 from schemas.meeting import starts_at
 
 
@@ -53,17 +54,25 @@ def unchanged(data: dict, stored: str, digest: str) -> bool:
     return stored == digest or stored == first_digest(data)
 
 
-def search_text(meeting: dict, names: dict[str, str]) -> str:
-    parts = [meeting["title"], meeting["summary"], meeting.get("occasion") or ""]
+def search_columns(meeting: dict, names: dict[str, str], sources: dict[str, str]) -> dict:
+    """The words `q` searches (`common.words`): the title and topics, which weigh more in
+    relevance, and everything else a reader would search: summary, occasion, points, quotes,
+    participants' names and titles, places, the parties' names, and the sources' titles and
+    publishers (`sources`: their words by id)."""
+    location = meeting["location"] or {}
+    body = [meeting["summary"], meeting.get("occasion") or ""]
     for point in meeting["agreed_points"] + meeting["discussed"]:
-        parts += [point["text"], point.get("quote") or ""]
-    parts += [names.get(p["person"], "") for p in meeting["participants"]]
-    # Words only, so FTS5 and PostgreSQL's parser split the text the same way ("Japan–South"
-    # is one token to PostgreSQL, two to FTS5, two here).
-    return " ".join(re.findall(r"\w+", " ".join(parts).lower()))
+        body += [point["text"], point.get("quote") or ""]
+    for p in meeting["participants"]:
+        body += [names.get(p["person"], ""), p.get("title") or ""]
+    body += [location.get(k) or "" for k in ("venue", "city", "region")]
+    body += [c.name for c in map(lookup_country, meeting["parties"]) if c is not None]
+    body += [sources.get(source, "") for source in meeting["sources"]]
+    title = [meeting["title"], *(topic.replace("-", " ") for topic in topics_of(meeting))]
+    return {"search_title": words(" ".join(title)), "search_text": words(" ".join(body))}
 
 
-def meeting_row(meeting: dict, names: dict[str, str]) -> dict:
+def meeting_row(meeting: dict, names: dict[str, str], sources: dict[str, str]) -> dict:
     date, location = meeting["date"], meeting["location"] or {}
     return {
         **{
@@ -89,7 +98,7 @@ def meeting_row(meeting: dict, names: dict[str, str]) -> dict:
         "date_last": date.last_day,
         "starts_at": starts_at(date, meeting["start_time"], meeting["timezone"]),
         **{f"location_{k}": location.get(k) for k in ("venue", "city", "region", "country")},
-        "search_text": search_text(meeting, names),
+        **search_columns(meeting, names, sources),
         "evidence": meeting.get("evidence") or [],
     }
 

@@ -70,6 +70,12 @@ def _shown_sources(meetings: list[dict]) -> dict[str, tuple]:
     return {row[0]: row for row in select_in(Source.id, wanted, *columns)}
 
 
+def _source_words(ids) -> dict[str, str]:
+    """The words `q` finds a meeting by in the sources it shows: their titles and publishers."""
+    found = select_in(Source.id, ids, Source.id, Source.title, Source.publisher)
+    return {sid: " ".join(filter(None, (title, publisher))) for sid, title, publisher in found}
+
+
 def _links_to(meetings: list[dict]) -> defaultdict:
     """The links these meetings state, by the meeting they point at: (from, position, relation)."""
     links = defaultdict(list)
@@ -109,6 +115,7 @@ def save_meetings(
     changed_refs = save_references(references, batch, changes)
     check_references(meetings, references, batch)
     names = dict(select_in(Person.id, references.person_ids, Person.id, Person.name))
+    source_words = _source_words(references.source_ids)
     ids = [m["id"] for m in meetings]
     existing = {
         mid: Stored(digest, revision)
@@ -155,7 +162,7 @@ def save_meetings(
             (
                 mid,
                 {
-                    **meeting_rows.meeting_row(meeting, names),
+                    **meeting_rows.meeting_row(meeting, names, source_words),
                     "content_hash": digest,
                     "updated_at": now,
                 },
@@ -197,7 +204,7 @@ def save_meetings(
                     "updated_at": now,
                     "revision": 1,
                     "content_hash": meeting_rows.digest(meeting, topics),
-                    **meeting_rows.meeting_row(meeting, names),
+                    **meeting_rows.meeting_row(meeting, names, source_words),
                 }
                 if made_here:
                     row["document"] = documents.render_new(

@@ -23,7 +23,7 @@ def save_shown(
     if changed:
         shown_by = Participant.person if model is Person else MeetingSource.source
         showing = {m for (m,) in select_in(shown_by, changed, shown_by.model.meeting)}
-        touch(showing - batch, changes, refresh_search=model is Person)
+        touch(showing - batch, changes, refresh_search=True)  # names and source titles
     return changed
 
 

@@ -25,19 +25,25 @@ def touch(meeting_ids, changes: list[dict], refresh_search: bool = False) -> Non
         for mid, revision in select_in(Meeting.id, ids, Meeting.id, Meeting.revision)
     ]
     if refresh_search:
-        for meeting_id, text in stored_search_texts(ids).items():
-            Meeting.update(search_text=text).where(Meeting.id == meeting_id).execute()
+        for meeting_id, columns in stored_search_columns(ids).items():
+            Meeting.update(**columns).where(Meeting.id == meeting_id).execute()
     documents.refresh(ids)
 
 
-def stored_search_texts(ids: list[str]) -> dict[str, str]:
-    """Search text rebuilt from what is stored, for meetings whose participants were renamed."""
+def stored_search_columns(ids: list[str]) -> dict[str, dict]:
+    """Search columns rebuilt from what is stored, for meetings whose people or sources
+    changed."""
     meetings = list(Meeting.select().where(Meeting.id.in_(ids)))
-    texts = {}
+    found = {}
     for document in portable_documents(meetings):
         names = {p["person"]["id"]: p["person"]["name"] for p in document["participants"]}
         document["participants"] = [
             {**p, "person": p["person"]["id"]} for p in document["participants"]
         ]
-        texts[document["id"]] = meeting_rows.search_text(document, names)
-    return texts
+        sources = {
+            s["id"]: " ".join(filter(None, (s.get("title"), s.get("publisher"))))
+            for s in document["sources"]
+        }
+        document["sources"] = [s["id"] for s in document["sources"]]
+        found[document["id"]] = meeting_rows.search_columns(document, names, sources)
+    return found

@@ -15,6 +15,8 @@ from api.http.writes import IDEMPOTENCY_HEADER, current, etag, locked_meeting, n
 from api.models import Meeting
 from api.queries import pages
 from api.queries.items import stored_item
+from api.queries.matches import with_matches
+from api.queries.websearch import parse
 from api.store.meeting_ids import claim_meeting_id
 from api.store.meetings import delete_meeting, save_meetings
 from api.store.portable import portable_documents
@@ -110,19 +112,15 @@ class Meetings(MethodView):
         if media != "application/json":
             return stream(media, filters, sort)
         plan = pages.plan(filters)
-
-        def read(forward: bool, after: list | None, limit: int) -> list[tuple]:
-            shape = {"forward": forward, "after": after, "limit": limit}
-            return pages.page_rows(filters, plan, descending=sort == "-date", **shape)
-
+        reader = pages.order(filters, plan, sort)
         rows, links = paginate(
-            read,
-            key_of=pages.key,
+            reader.read,
+            key_of=reader.key,
             limit=limit,
             cursor=cursor,
             sort=sort,
-            width=2,
-            is_key=pages.is_key,
+            width=reader.width,
+            is_key=reader.is_key,
             urls=page_urls(request.environ),
         )
         # The stored documents go out as they are: no rendering, no re-encoding.
@@ -130,6 +128,9 @@ class Meetings(MethodView):
             row.document if isinstance(row.document, bytes) else row.document.encode()
             for row in rows
         ]
+        if "q" in filters:  # each with where it matched
+            query = parse(filters["q"])
+            documents = [with_matches(document, query) for document in documents]
         tail = orjson.dumps({"links": links, "meta": {"total": plan.total}})
         body = b'{"data":[' + b",".join(documents) + b"]," + tail[1:]
         headers = {**link_header(links), "Vary": "Accept"}

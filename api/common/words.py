@@ -1,0 +1,27 @@
+"""Text as search reads it, the same for what is stored and what is asked: diacritics folded
+("Tōkyō" is "Tokyo"), lower case, words only.
+
+Words only, so that FTS5 and PostgreSQL's parser split the text the same way ("Japan–South"
+is one token to PostgreSQL, two to FTS5, two here); folded here rather than by each engine,
+since PostgreSQL folds only with an extension whose function cannot index a column."""
+
+import re
+import unicodedata
+
+WORD = re.compile(r"\w+")
+
+
+def fold(text: str) -> str:
+    """`text` without its diacritics, in lower case."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def split(text: str) -> list[str]:
+    """The words of `text`, folded."""
+    return WORD.findall(fold(text))
+
+
+def words(text: str) -> str:
+    """The words of `text`, folded, one space apart."""
+    return " ".join(split(text))

@@ -1,0 +1,257 @@
+"""Search as a reader uses it: stemmed words, the web-search query language, relevance, and
+where each meeting matched. Every test runs on both backends."""
+
+import base64
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from conftest import assert_problem, new_meeting
+
+# Queries a reader of the seed articles would type, each with the meetings that must come
+# among the first three (in any order) when the list is sorted by relevance, its default.
+RELEVANCE = [
+    ("evacuation", ["2024-09-06-jp-kr-summit"]),
+    ("evacuating citizens in emergencies", ["2024-09-06-jp-kr-summit"]),
+    ("critical minerals", ["2023-11-13-jp-cl-foreign-ministers-meeting"]),
+    ("Chile", ["2023-11-13-jp-cl-foreign-ministers-meeting"]),
+    ("martial law", ["2024-12-11-jp-kr-foreign-ministers-phone-call"]),
+    ("Iwaya Cho phone call", ["2024-12-11-jp-kr-foreign-ministers-phone-call"]),
+    ("Indo-Pacific dialogue", ["2024-12-11-jp-us-kr-trilateral-indo-pacific-dialogue"]),
+    ("maritime security", ["2024-12-11-jp-us-kr-trilateral-indo-pacific-dialogue"]),
+    ("Gaza humanitarian", ["2023-11-g7-foreign-ministers-meeting-tokyo"]),
+    ("G7 foreign ministers", ["2023-11-g7-foreign-ministers-meeting-tokyo"]),
+    (
+        "Moon Abe Chengdu",
+        ["2019-12-24-jp-kr-summit-chengdu", "2019-12-cn-jp-kr-trilateral-summit-chengdu"],
+    ),
+    ("Abe Shinzo", ["2019-12-24-jp-kr-summit-chengdu", "2018-09-jp-kr-summit-new-york"]),
+    ("Keqiang Li", ["2019-12-cn-jp-kr-trilateral-summit-chengdu"]),
+    ('"joint declaration"', ["1998-jp-kr-summit-joint-declaration"]),
+    ("colonial rule apology", ["1998-jp-kr-summit-joint-declaration"]),
+    ("Obuchi", ["1998-jp-kr-summit-joint-declaration"]),
+    ("history textbooks", ["2001-jp-kr-summit"]),
+    ("Yasukuni shrine", ["2002-03-jp-kr-summit-seoul"]),
+    ("World Cup emperor", ["2002-jp-kr-world-cup-final-kim-emperor"]),
+    ("Yokohama", ["2002-jp-kr-world-cup-final-kim-emperor"]),
+    ("North Korean defectors", ["2002-07-01-jp-kr-summit-tokyo"]),
+    ("New York General Assembly", ["2018-09-jp-kr-summit-new-york"]),
+    ("APEC OR CPTPP", ["2023-11-apec-ministerial-meeting-san-francisco"]),
+    ("Kishida Yoon -Seoul", []),  # every meeting of theirs is in Seoul: none is left
+    ("summit -Chengdu -Seoul -Tokyo", ["1998-jp-kr-summit-joint-declaration"]),
+]
+
+
+def ids(client, query: str) -> list[str]:
+    body = client.get(f"/v1/meetings?limit=100&{query}").get_json()
+    assert body["meta"]["total"] == len(body["data"])
+    return [m["id"] for m in body["data"]]
+
+
+def found(client, q: str, **extra) -> list[str]:
+    query = "&".join(f"{k}={quote(str(v))}" for k, v in {"q": q, **extra}.items())
+    return ids(client, query)
+
+
+@pytest.mark.parametrize(("q", "first"), RELEVANCE, ids=[q for q, _ in RELEVANCE])
+def test_a_readers_query_finds_its_meetings_first(client, q, first):
+    results = found(client, q)
+    assert set(first) <= set(results[:3]), results
+    if not first:
+        assert results == []
+
+
+def test_relevance_is_the_default_with_q_and_weighs_titles_and_topics_above_the_text(client, auth):
+    for meeting_id, title, summary in (
+        ("quokka-body", "A meeting", "The ministers spoke of a quokka at length."),
+        ("quokka-title", "The quokka meeting", "The ministers met."),
+    ):
+        body = new_meeting(id=meeting_id, title=title, summary=summary, date="2031-01-01")
+        assert client.post("/v1/meetings", json=body, headers=auth).status_code == 201
+    assert found(client, "quokka") == ["quokka-title", "quokka-body"]
+    assert found(client, "quokka", sort="relevance") == ["quokka-title", "quokka-body"]
+    # Newest first, then by id, without q or when asked.
+    assert found(client, "quokka", sort="-date") == ["quokka-body", "quokka-title"]
+
+
+def test_words_are_stemmed(client, auth):
+    body = new_meeting(id="stemmed", summary="The ministers negotiated over the islands.")
+    assert client.post("/v1/meetings", json=body, headers=auth).status_code == 201
+    for q in ("negotiations", "negotiating", "negotiate", "island", "minister"):
+        assert "stemmed" in found(client, q), q
+
+
+def test_a_quoted_phrase_matches_its_words_in_order(client):
+    in_order = set(found(client, '"joint declaration"'))
+    assert "1998-jp-kr-summit-joint-declaration" in in_order
+    either = set(found(client, "joint declaration"))
+    assert in_order <= either
+    assert found(client, '"declaration joint"') == []
+    # An unclosed quote runs to the end.
+    assert set(found(client, '"joint declaration')) == in_order
+
+
+def test_or_matches_either_and_a_minus_leaves_out(client):
+    yokohama, obuchi = set(found(client, "Yokohama")), set(found(client, "Obuchi"))
+    assert yokohama and obuchi and not yokohama & obuchi
+    assert set(found(client, "Yokohama OR Obuchi")) == yokohama | obuchi
+    assert set(found(client, "Yokohama or Obuchi")) == yokohama | obuchi
+    summits, chengdu = set(found(client, "summit")), set(found(client, "Chengdu"))
+    assert chengdu and chengdu < summits | chengdu
+    assert set(found(client, "summit -Chengdu")) == summits - chengdu
+    assert set(found(client, 'summit -"Chengdu"')) == summits - chengdu
+    # Only leaving out: every meeting but those.
+    everything = set(ids(client, ""))
+    assert set(found(client, "-Chengdu")) == everything - chengdu
+
+
+def test_diacritics_fold_and_names_match_in_either_order(client, auth):
+    assert found(client, "Tōkyō") == found(client, "Tokyo") != []
+    body = new_meeting(id="kyoto-talks", summary="They met at Kyōto's Shōkokuji.")
+    assert client.post("/v1/meetings", json=body, headers=auth).status_code == 201
+    assert found(client, "Kyoto shokokuji") == ["kyoto-talks"]
+    for given_first, family_first in (
+        ("Jae-in Moon", "Moon Jae-in"),
+        ("Dae-jung Kim", "Kim Dae-jung"),
+        ("Keqiang Li", "Li Keqiang"),
+        ("Shinzo Abe", "Abe Shinzo"),
+    ):
+        assert set(found(client, given_first)) == set(found(client, family_first)) != set()
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"unbalanced',
+        '""',
+        '" "',
+        "-",
+        "- -",
+        "--x",
+        "OR",
+        "OR OR",
+        "a OR",
+        "OR summit",
+        "NEAR(summit Seoul)",
+        "summit AND Seoul",
+        "summit NOT Seoul",
+        "title:summit",
+        "^summit",
+        "summit*",
+        "(((",
+        "'",
+        "\\",
+        "summit & | ! <-> :*",
+        "the",
+        "x OR -y",
+        "%",
+        "\u3000",
+        "서울",
+    ],
+)
+def test_malformed_queries_are_read_as_plain_words(client, q):
+    response = client.get(f"/v1/meetings?q={quote(q)}")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["meta"]["total"] == len(body["data"])
+
+
+def test_engine_syntax_typed_as_text_is_words(client):
+    # FTS5's and tsquery's operators are not operators here: only their words count.
+    assert set(found(client, "NEAR(summit Seoul)")) == set(found(client, "near summit Seoul"))
+    assert set(found(client, "summit AND Seoul")) == set(found(client, "summit Seoul"))
+    assert set(found(client, "summit*")) == set(found(client, "summit"))
+
+
+def test_sort_by_relevance_needs_q(client):
+    assert_problem(client.get("/v1/meetings?sort=relevance"), 422, "sort")
+
+
+def test_pages_by_relevance_walk_every_match_once_both_ways(client):
+    everything = found(client, "summit")
+    assert len(everything) > 3
+    url, pages = "/v1/meetings?q=summit&limit=2", []
+    while url:
+        body = client.get(url).get_json()
+        pages.append([m["id"] for m in body["data"]])
+        url, back = body["links"]["next"], body["links"]["prev"]
+    assert sum(pages, []) == everything
+    seen = [pages[-1]]
+    while back:
+        body = client.get(back).get_json()
+        seen.insert(0, [m["id"] for m in body["data"]])
+        back = body["links"]["prev"]
+    assert seen == pages
+
+
+def test_a_relevance_cursor_whose_keys_are_not_a_score_day_and_id_is_a_422(client):
+    for key in (["x", "2024-09-06", "a"], ["nan", "2024-09-06", "a"], ["1.5", "day", "a"]):
+        state = {"d": "next", "s": "relevance", "k": key}
+        cursor = base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+        assert_problem(client.get(f"/v1/meetings?q=summit&cursor={cursor}"), 422, "cursor")
+
+
+def pointer(record: dict, path: str):
+    value = record
+    for part in path.strip("/").split("/"):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+def marked(snippet: str) -> list[str]:
+    return re.findall(r"<mark>(.*?)</mark>", snippet)
+
+
+@pytest.mark.parametrize(
+    "q", ["evacuation", "Kishida Yoon", '"joint declaration"', "Tokyo -summit", "minerals"]
+)
+def test_each_match_says_where_with_marked_words_at_the_right_offsets(client, q):
+    articles = Path(os.environ.get("MEETINGS_ARTICLES_DIR") or Path.cwd().parent / "shared/seeds")
+    listed = client.get(f"/v1/meetings?limit=100&q={quote(q)}").get_json()["data"]
+    assert listed
+    for item in listed:
+        assert item["matches"], item["id"]
+        record = client.get(f"/v1/meetings/{item['id']}").get_json()
+        assert "matches" not in record
+        for match in item["matches"]:
+            text = pointer(record, match["field"])
+            words = [text[a:b] for a, b in match["offsets"]]
+            assert words and all(re.fullmatch(r"\w+", w) for w in words)
+            # The snippet is the field's text (or a part of it), the words marked in place.
+            plain = match["snippet"].replace("<mark>", "").replace("</mark>", "").strip("…")
+            assert plain in text
+            assert marked(match["snippet"]) and set(marked(match["snippet"])) <= set(words)
+            if "evidence" in match:
+                assert match["field"].endswith("/quote")
+                source = next(
+                    s for s in record["sources"] if s["id"] == match["evidence"]["source"]
+                )
+                article = (articles / source["seed_file"]).read_text(encoding="utf-8")
+                start, end = match["evidence"]["start"], match["evidence"]["end"]
+                assert article[start:end] == text
+                assert [article[a:b] for a, b in match["evidence"]["offsets"]] == words
+
+
+def test_a_quote_match_gives_where_its_words_stand_in_the_article(client):
+    item = found_items(client, "evacuating")[0]
+    quoted = [m for m in item["matches"] if m["field"].endswith("/quote")]
+    assert quoted and all("evidence" in m for m in quoted)
+
+
+def found_items(client, q: str) -> list[dict]:
+    return client.get(f"/v1/meetings?limit=100&q={quote(q)}").get_json()["data"]
+
+
+def test_ndjson_carries_matches_and_csv_does_not(client):
+    lines = client.get("/v1/meetings?q=evacuation", headers={"Accept": "application/x-ndjson"})
+    records = [json.loads(line) for line in lines.get_data(as_text=True).splitlines()]
+    assert [r["id"] for r in records] == found(client, "evacuation")
+    assert all(r["matches"] for r in records)
+    assert records[0]["matches"] == found_items(client, "evacuation")[0]["matches"]
+    csv = client.get("/v1/meetings?q=evacuation", headers={"Accept": "text/csv"})
+    assert "matches" not in csv.get_data(as_text=True).splitlines()[0]
+    # Without q there is nothing to show.
+    assert all("matches" not in m for m in client.get("/v1/meetings").get_json()["data"])
