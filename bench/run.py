@@ -35,7 +35,20 @@ ENDPOINTS = [
     ("GET /v1/meetings/{id}", "/v1/meetings/{id}", {}, 0.85),
     ("GET /v1/meetings/{id} (304)", "/v1/meetings/{id}", {"If-None-Match": "{etag}"}, 0.90),
     ("GET /v1/meetings?country=JP&limit=20", "/v1/meetings?country=JP&limit=20", {}, 0.50),
+    # With q the list is by relevance unless told otherwise: ranked, by date, and a phrase.
     ("GET /v1/meetings?q={word}&limit=20", "/v1/meetings?q={word}&limit=20", {}, 0.40),
+    (
+        "GET /v1/meetings?q={word}&sort=-date&limit=20",
+        "/v1/meetings?q={word}&sort=-date&limit=20",
+        {},
+        0.40,
+    ),
+    (
+        'GET /v1/meetings?q="deepen {word}"&limit=20',
+        "/v1/meetings?q=%22deepen%20{word}%22&limit=20",
+        {},
+        0.40,
+    ),
     (
         "GET /v1/meetings?country=JP&country=KR&from=2000-01-01&limit=20",
         "/v1/meetings?country=JP&country=KR&from=2000-01-01&limit=20",

@@ -30,6 +30,8 @@ FILTERS = [
     "location_country=JP",
     "topic=climate",
     f"q={SEARCH_WORD}",
+    f"q={SEARCH_WORD}&sort=-date",
+    f"q=%22deepen%20{SEARCH_WORD}%22",
     "updated_since=2000-01-01T00:00:00Z",
     "sort=date",
     "sort=-date",
