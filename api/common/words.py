@@ -25,3 +25,22 @@ def split(text: str) -> list[str]:
 def words(text: str) -> str:
     """The words of `text`, folded, one space apart."""
     return " ".join(split(text))
+
+
+def _one_to_one() -> dict[int, str]:
+    """Characters that fold to one other character ("ō" to "o"), for `fold_in_place`."""
+    table = {}
+    for code in range(0x80, 0x3000):
+        folded = fold(chr(code))
+        if len(folded) == 1 and folded != chr(code).lower():
+            table[code] = folded
+    return table
+
+
+_IN_PLACE = _one_to_one()
+
+
+def fold_in_place(text: str) -> str:
+    """`text` with each character that folds to one character folded, so that offsets into
+    it are offsets into `text` (case is left as it is)."""
+    return text.translate(_IN_PLACE)

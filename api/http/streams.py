@@ -13,7 +13,7 @@ from api.http import formats
 from api.http.access_log import sent_as_stream
 from api.http.feeds import feed_slot
 from api.queries import pages
-from api.queries.matches import with_matches
+from api.queries.matches import Finder
 from api.queries.websearch import parse
 
 STREAMS = {
@@ -56,8 +56,8 @@ def stream(media: str, filters: dict, sort: str) -> Response:
     slot = feed_slot()  # a 503 problem when the server streams all the feeds it can
     stored = (row.document for row in formats.pages(read, reader.key))
     if "q" in filters and media == "application/x-ndjson":  # each with where it matched
-        query = parse(filters["q"])
-        stored = (with_matches(document, query) for document in stored)
+        finder = Finder(parse(filters["q"]))
+        stored = (finder.with_matches(document) for document in stored)
     body = stream_with_context(STREAMS[media](stored))
     sent_as_stream()
     mimetype = media + ("; charset=utf-8" if media != "application/x-ndjson" else "")

@@ -7,13 +7,17 @@ PostgreSQL (`PyStemmer`). Fields are named by JSON Pointer, as evidence names th
 count characters of the field's whole text; a quote's match also gives where the quote
 stands in its article, from the record's evidence, and so where each marked word does."""
 
+import re
 import threading
+from bisect import bisect_right
+from collections import defaultdict
 from functools import lru_cache
+from itertools import accumulate
 
 import orjson
 import Stemmer
 
-from api.common.words import WORD, fold
+from api.common.words import fold, fold_in_place
 from api.queries.filters import is_postgres
 from api.queries.websearch import STOP_WORDS, Query
 
@@ -34,35 +38,45 @@ def _stemmer(algorithm: str):
 
 @lru_cache(maxsize=100_000)
 def stem(word: str, algorithm: str) -> str:
-    """A folded word's stem by `algorithm` (`porter` or `english`)."""
-    return _stemmer(algorithm).stemWord(word)
+    """A word's stem by `algorithm` (`porter` or `english`), diacritics folded."""
+    return _stemmer(algorithm).stemWord(fold(word))
 
 
-def with_matches(document: bytes | str, query: Query) -> bytes:
-    """A stored meeting document with its `matches` for `query` added last."""
-    record = orjson.loads(document)
-    record["matches"] = matches(record, query)
-    return orjson.dumps(record)
+class Finder:
+    """The words a search asked for, found in a record's fields."""
 
+    def __init__(self, query: Query):
+        self.algorithm = "english" if is_postgres() else "porter"
+        self.wanted = {
+            stem(word, self.algorithm)
+            for term in query.positive
+            for word in term.words
+            if word not in STOP_WORDS
+        }
+        # Only words starting as a wanted stem does are stemmed: a stem is the start of its
+        # word but for its last letter or so ("studi" of "study"), whatever case or accents.
+        starts = sorted({w[:-1] if len(w) > 2 else w for w in self.wanted}, key=len, reverse=True)
+        self.candidates = re.compile(r"\b(?:" + "|".join(map(re.escape, starts)) + r")\w*", re.I)
 
-def matches(record: dict, query: Query) -> list[dict]:
-    algorithm = "english" if is_postgres() else "porter"
-    wanted = {
-        stem(word, algorithm)
-        for term in query.positive
-        for word in term.words
-        if word not in STOP_WORDS
-    }
-    found = []
-    for pointer, text in fields(record):
-        spans = [
-            (m.start(), m.end())
-            for m in WORD.finditer(text)
-            if stem(fold(m.group()), algorithm) in wanted
-        ]
-        if spans:
-            found.append(_match(record, pointer, text, spans))
-    return found
+    def with_matches(self, document: bytes | str) -> bytes:
+        """A stored meeting document with its `matches` added last."""
+        record = orjson.loads(document)
+        record["matches"] = self.matches(record)
+        return orjson.dumps(record)
+
+    def matches(self, record: dict) -> list[dict]:
+        if not self.wanted:
+            return []
+        # Every field at once, a line each: one pass finds the words, placed by field after.
+        texts = list(fields(record))
+        joined = "\n".join(text for _, text in texts)
+        starts = list(accumulate((len(text) + 1 for _, text in texts), initial=0))
+        spans = defaultdict(list)
+        for m in self.candidates.finditer(fold_in_place(joined)):
+            if stem(joined[m.start() : m.end()], self.algorithm) in self.wanted:
+                i = bisect_right(starts, m.start()) - 1
+                spans[i].append((m.start() - starts[i], m.end() - starts[i]))
+        return [_match(record, *texts[i], spans[i]) for i in sorted(spans)]
 
 
 def fields(record: dict):

@@ -44,9 +44,11 @@ def ranked_rows(
         source = f'meeting_fts f CROSS JOIN "meeting" m ON m.rowid = f.rowid & {ROWID_BITS}'
         where = [f"meeting_fts MATCH {mark}", *where]
         params = [fts5(parse(args["q"])).match, *params]
+    # Scores and keys first; only the page's documents are read, by row.
+    row = 'm."id"' if is_postgres() else "m.rowid"
     inner = (
-        f'SELECT m."id" AS id, m."date_first" AS date_first, {document_column()} AS document, '
-        f"{score} AS score FROM {source} WHERE " + " AND ".join(where)
+        f'SELECT {row} AS found, m."id" AS id, m."date_first" AS date_first, {score} AS score '
+        f"FROM {source} WHERE " + " AND ".join(where)
     )
     outer, keys = "", []
     if after is not None:
@@ -59,10 +61,21 @@ def ranked_rows(
             f"OR (date_first = {mark} AND id {later} {mark})))"
         )
         keys = [float(after[0]), float(after[0]), after[1], after[1], after[2]]
-    order = "ASC, date_first DESC, id ASC" if forward else "DESC, date_first ASC, id DESC"
-    sql = f"SELECT id, date_first, document, score FROM ({inner}) ranked{outer} "
-    sql += f"ORDER BY score {order} LIMIT {int(limit)}"
-    return [PageRow(*row) for row in db.obj.execute_sql(sql, params + keys)]
+    page = (
+        f"SELECT found, id, date_first, score FROM ({inner}) ranked{outer} "
+        f"ORDER BY {_order('', forward)} LIMIT {int(limit)}"
+    )
+    sql = (
+        f"SELECT page.id, page.date_first, {document_column()}, page.score FROM ({page}) page "
+        f'JOIN "meeting" m ON {row} = page.found ORDER BY {_order("page.", forward)}'
+    )
+    return [PageRow(*found) for found in db.obj.execute_sql(sql, params + keys)]
+
+
+def _order(table: str, forward: bool) -> str:
+    """Best first (going back, worst first): by score, then newest, then by id."""
+    first, newest, by_id = ("ASC", "DESC", "ASC") if forward else ("DESC", "ASC", "DESC")
+    return f"{table}score {first}, {table}date_first {newest}, {table}id {by_id}"
 
 
 def key(row: PageRow) -> list[str]:

@@ -15,7 +15,7 @@ from api.http.writes import IDEMPOTENCY_HEADER, current, etag, locked_meeting, n
 from api.models import Meeting
 from api.queries import pages
 from api.queries.items import stored_item
-from api.queries.matches import with_matches
+from api.queries.matches import Finder
 from api.queries.websearch import parse
 from api.store.meeting_ids import claim_meeting_id
 from api.store.meetings import delete_meeting, save_meetings
@@ -129,8 +129,8 @@ class Meetings(MethodView):
             for row in rows
         ]
         if "q" in filters:  # each with where it matched
-            query = parse(filters["q"])
-            documents = [with_matches(document, query) for document in documents]
+            finder = Finder(parse(filters["q"]))
+            documents = [finder.with_matches(document) for document in documents]
         tail = orjson.dumps({"links": links, "meta": {"total": plan.total}})
         body = b'{"data":[' + b",".join(documents) + b"]," + tail[1:]
         headers = {**link_header(links), "Vary": "Accept"}
