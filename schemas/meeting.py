@@ -275,10 +275,12 @@ class MeetingReplace(MeetingWrite):
     """A whole meeting as a PUT sends it, which may be the record exactly as a GET returned it:
     the server-owned fields are then compared with the stored record's, not written."""
 
-    created_at = fields.String(metadata={"description": _SENT_BACK})
-    updated_at = fields.String(metadata={"description": _SENT_BACK})
+    created_at = fields.String(metadata={"description": _SENT_BACK, "format": "date-time"})
+    updated_at = fields.String(metadata={"description": _SENT_BACK, "format": "date-time"})
     revision = fields.Integer(strict=True, metadata={"description": _SENT_BACK})
-    starts_at = fields.String(allow_none=True, metadata={"description": _SENT_BACK})
+    starts_at = fields.String(
+        allow_none=True, metadata={"description": _SENT_BACK, "format": "date-time"}
+    )
 
 
 SHOWN_SERVER_OWNED = (*SERVER_OWNED, "starts_at")

@@ -75,7 +75,9 @@ class Meeting(Schema):
     date_note = fields.String(allow_none=True)
     start_time = fields.String(allow_none=True, metadata={"description": "local HH:MM"})
     timezone = fields.String(allow_none=True, metadata={"description": "IANA zone"})
-    starts_at = fields.String(allow_none=True, metadata={"description": "UTC instant"})
+    starts_at = fields.String(
+        allow_none=True, metadata={"description": "UTC instant", "format": "date-time"}
+    )
     duration_minutes = fields.Integer(allow_none=True)
     duration_approximate = fields.Boolean()
     location = fields.Nested(Location, allow_none=True)
@@ -91,8 +93,8 @@ class Meeting(Schema):
     aliases = fields.List(
         fields.String(), metadata={"description": "its earlier ids, which redirect here"}
     )
-    created_at = fields.String(metadata={"description": "UTC instant"})
-    updated_at = fields.String(metadata={"description": "UTC instant"})
+    created_at = fields.String(metadata={"description": "UTC instant", "format": "date-time"})
+    updated_at = fields.String(metadata={"description": "UTC instant", "format": "date-time"})
     revision = fields.Integer()
 
 

@@ -66,8 +66,8 @@ class PersonReplace(PersonIn):
     meeting_count = fields.Integer(strict=True, metadata={"description": SENT_BACK})
     meetings = fields.List(fields.Raw(), metadata={"description": SENT_BACK})
     aliases = fields.List(fields.String(), metadata={"description": SENT_BACK})
-    created_at = fields.String(metadata={"description": SENT_BACK})
-    updated_at = fields.String(metadata={"description": SENT_BACK})
+    created_at = fields.String(metadata={"description": SENT_BACK, "format": "date-time"})
+    updated_at = fields.String(metadata={"description": SENT_BACK, "format": "date-time"})
     revision = fields.Integer(strict=True, metadata={"description": SENT_BACK})
 
 
@@ -83,8 +83,8 @@ class Person(Schema):
     )
     country = fields.String(metadata={"description": "ISO 3166-1 alpha-2"})
     meeting_count = fields.Integer()
-    created_at = fields.String(metadata={"description": "UTC instant"})
-    updated_at = fields.String(metadata={"description": "UTC instant"})
+    created_at = fields.String(metadata={"description": "UTC instant", "format": "date-time"})
+    updated_at = fields.String(metadata={"description": "UTC instant", "format": "date-time"})
     revision = fields.Integer(metadata={"description": "bumps on every change; the ETag's"})
 
 

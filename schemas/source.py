@@ -8,6 +8,8 @@ from .fields import Whole, slug
 
 SENT_BACK = "what a GET shows may be sent back: equal to the stored value, it is ignored"
 ARTICLE_FIELDS = ("seed_file", "sha256")
+# A date-time, or a date where the source shows no time: how the spec says so.
+INSTANT_OR_DATE = {"anyOf": [{"format": "date-time"}, {"format": "date"}]}
 
 
 def _instant_or_date(value: str) -> bool:
@@ -46,7 +48,9 @@ class SourceIn(Schema):
         allow_none=True, load_default=None, validate=_kind, metadata={"description": _KIND}
     )
     url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
-    published_at = fields.String(allow_none=True, load_default=None, validate=_instant_or_date)
+    published_at = fields.String(
+        allow_none=True, load_default=None, validate=_instant_or_date, metadata=INSTANT_OR_DATE
+    )
     seed_file = fields.String(allow_none=True, load_default=None, validate=_seed_file)
     sha256 = fields.String(allow_none=True, load_default=None, validate=_sha256)
 
@@ -63,7 +67,9 @@ class SourceRefIn(Schema):
     title = fields.String(allow_none=True, validate=_title)
     kind = fields.String(allow_none=True, validate=_kind)
     url = fields.Url(allow_none=True, schemes={"http", "https"})
-    published_at = fields.String(allow_none=True, validate=_instant_or_date)
+    published_at = fields.String(
+        allow_none=True, validate=_instant_or_date, metadata=INSTANT_OR_DATE
+    )
     seed_file = fields.String(allow_none=True, validate=_seed_file)
     sha256 = fields.String(allow_none=True, validate=_sha256)
 
@@ -79,8 +85,8 @@ class SourceReplace(SourceIn):
     meeting_count = fields.Integer(strict=True, metadata={"description": SENT_BACK})
     meetings = fields.List(fields.Raw(), metadata={"description": SENT_BACK})
     aliases = fields.List(fields.String(), metadata={"description": SENT_BACK})
-    created_at = fields.String(metadata={"description": SENT_BACK})
-    updated_at = fields.String(metadata={"description": SENT_BACK})
+    created_at = fields.String(metadata={"description": SENT_BACK, "format": "date-time"})
+    updated_at = fields.String(metadata={"description": SENT_BACK, "format": "date-time"})
     revision = fields.Integer(strict=True, metadata={"description": SENT_BACK})
 
 
@@ -94,7 +100,10 @@ class SourceRef(Schema):
     url = fields.String(allow_none=True)
     published_at = fields.String(
         allow_none=True,
-        metadata={"description": "UTC instant, or the date alone when the source shows no time"},
+        metadata={
+            "description": "UTC instant, or the date alone when the source shows no time",
+            **INSTANT_OR_DATE,
+        },
     )
     seed_file = fields.String(allow_none=True)
 
@@ -112,8 +121,8 @@ class Source(SourceRef):
         fields.String(), metadata={"description": "earlier ids, which redirect here"}
     )
     meeting_count = fields.Integer()
-    created_at = fields.String(metadata={"description": "UTC instant"})
-    updated_at = fields.String(metadata={"description": "UTC instant"})
+    created_at = fields.String(metadata={"description": "UTC instant", "format": "date-time"})
+    updated_at = fields.String(metadata={"description": "UTC instant", "format": "date-time"})
     revision = fields.Integer(metadata={"description": "bumps on every change; the ETag's"})
 
 

@@ -9,7 +9,17 @@ from api.config import load
 from api.http import access_log, auth, cors, public_url, ratelimit, request_limits, security
 from api.http.errors import ProblemErrors
 from api.http.openapi import DESCRIPTION, RateLimited
-from api.http.resources import changes, countries, docs, health, meetings, people, sources, topics
+from api.http.resources import (
+    changes,
+    countries,
+    docs,
+    health,
+    index,
+    meetings,
+    people,
+    sources,
+    topics,
+)
 
 
 class Api(ProblemErrors, flask_smorest.Api):
@@ -48,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
             "description": "an API key from `meetings keys create NAME`",
         },
     )
-    for module in (meetings, changes, countries, people, sources, topics, health):
+    for module in (index, meetings, changes, countries, people, sources, topics, health):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.blp)
     swagger_ui = docs.docs_blueprint()

@@ -1,7 +1,7 @@
 """The blueprint every resource uses: flask-smorest's, with a leaner query-string reader."""
 
 import flask_smorest
-from marshmallow import Schema
+from marshmallow import Schema, ValidationError
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from webargs.multidictproxy import MultiDictProxy
@@ -54,11 +54,21 @@ class QueryParser(FlaskParser):
         return {k: list(v) if isinstance(v, list) else v for k, v in parsed.items()}
 
     def load_querystring(self, req, schema):
+        """The query string as a dict; a parameter that takes one value given more than once
+        is a 422 (which of them was meant?). Unknown parameters are ignored, repeated or not."""
         repeatable = self._repeatable.get(schema)
         if repeatable is None:
             proxy = MultiDictProxy({}, schema, tuple(self.KNOWN_MULTI_FIELDS))
             repeatable = self._repeatable[schema] = frozenset(proxy.multiple_keys)
         args = req.args
+        known = {field.data_key or name for name, field in schema.fields.items()}
+        repeated = {
+            key: [f"Given {len(args.getlist(key))} times; it takes one value."]
+            for key in args
+            if key in known and key not in repeatable and len(args.getlist(key)) > 1
+        }
+        if repeated:
+            raise ValidationError(repeated)
         return {key: args.getlist(key) if key in repeatable else args[key] for key in args}
 
 

@@ -63,7 +63,7 @@ class ChangeSchema(Schema):
         allow_none=True, metadata={"description": "for `renamed`: the id the record now has"}
     )
     revision = fields.Integer()
-    at = fields.String(metadata={"description": "UTC instant"})
+    at = fields.String(metadata={"description": "UTC instant", "format": "date-time"})
 
 
 class ChangeMeta(Meta):

@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app
 from flask_swagger_ui import get_swaggerui_blueprint
 
-from api.http.openapi import spec_yaml
+from api.http.openapi import spec_dict, spec_yaml
 
 blp = Blueprint("openapi_yaml", __name__)
 
@@ -12,6 +12,13 @@ blp = Blueprint("openapi_yaml", __name__)
 def openapi_yaml():
     text = spec_yaml(current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"])
     return current_app.response_class(text, mimetype="application/yaml")
+
+
+@blp.get("/openapi.json")
+def openapi_json():
+    """The description at the root too, where tools look for it first."""
+    api = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    return current_app.json.response(spec_dict(api))
 
 
 def docs_blueprint():
