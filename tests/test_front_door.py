@@ -102,3 +102,21 @@ def test_every_timestamp_in_the_spec_is_a_date_time(client):
     assert published
     for prop in published:
         assert {"format": "date-time"} in prop["anyOf"] and {"format": "date"} in prop["anyOf"]
+
+
+def test_every_operation_has_a_stable_name_and_says_what_it_needs(client):
+    spec = client.get("/v1/openapi.json").get_json()
+    operations = [
+        (method, path, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    names = [operation["operationId"] for _, _, operation in operations]
+    assert len(names) == len(set(names)) and all(n[0].islower() and n.isalnum() for n in names)
+    assert {"listMeetings", "getMeeting", "createMeeting", "updateMeeting"} <= set(names)
+    for method, path, operation in operations:
+        if method == "get":
+            assert operation["security"] == [], path  # reads are public
+        else:
+            assert operation["security"] == [{"bearerAuth": []}], (method, path)

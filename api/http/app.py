@@ -8,7 +8,7 @@ from api import db
 from api.config import load
 from api.http import access_log, auth, cors, public_url, ratelimit, request_limits, security
 from api.http.errors import ProblemErrors
-from api.http.openapi import DESCRIPTION, RateLimited
+from api.http.openapi import DESCRIPTION, Named, RateLimited
 from api.http.resources import (
     changes,
     countries,
@@ -46,7 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     api = Api(
         spec_kwargs={
             "info": {"description": DESCRIPTION, "license": {"name": "MIT", "identifier": "MIT"}},
-            "extra_plugins": [RateLimited()],
+            "extra_plugins": [Named(), RateLimited()],
         }
     )
     api.init_app(app)
