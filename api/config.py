@@ -139,6 +139,8 @@ def load(overrides: dict | None = None) -> dict:
         "OPENAPI_VERSION": "3.1.0",
         "OPENAPI_URL_PREFIX": "/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # The server is wherever the description was fetched from: its links are relative.
+        "API_SPEC_OPTIONS": {"servers": [{"url": "/", "description": "the server serving it"}]},
         "JSON_SORT_KEYS": False,
     }
     for name, (default, check) in SETTINGS.items():

@@ -45,7 +45,11 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     api = Api(
         spec_kwargs={
-            "info": {"description": DESCRIPTION, "license": {"name": "MIT", "identifier": "MIT"}},
+            "info": {
+                "description": DESCRIPTION,
+                "license": {"name": "MIT", "identifier": "MIT"},
+                "contact": {"name": "Meeting Records API"},
+            },
             "extra_plugins": [Named(), RateLimited()],
         }
     )
@@ -58,6 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
             "description": "an API key from `meetings keys create NAME`",
         },
     )
+    # flask-smorest names its own page-number pagination schema; these lists page by cursor.
+    api.spec.components.schemas.pop("PaginationMetadata", None)
     for module in (index, meetings, changes, countries, people, sources, topics, health):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.blp)

@@ -21,7 +21,7 @@ DESCRIPTION = "\n\n".join(
     ]
 )
 
-_ORDER = ("openapi", "info", "tags", "paths", "components")
+_ORDER = ("openapi", "info", "servers", "tags", "paths", "components")
 UNLIMITED = ("/healthz", "/readyz")
 
 
