@@ -84,6 +84,16 @@ def _errors(check, value) -> list[str]:
 _COUNTRY_CODE = CountryCode()
 
 
+# A party as the spec describes it: a code, or the object a GET shows.
+PARTY_CODE = {"type": "string", "pattern": "^[A-Za-z]{2,3}$"}
+PARTY_OBJECT = {
+    "type": "object",
+    "properties": {"country": PARTY_CODE, "name": {"type": "string"}},
+    "required": ["country"],
+    "additionalProperties": False,
+}
+
+
 class PartyField(fields.Field):
     """A party as an alpha-2 code, or as the `{country, name}` object the API shows."""
 
@@ -109,7 +119,10 @@ class ParticipantIn(_Strict):
         required=True,
         metadata={
             "description": "a person's id, or the person: new, or as stored",
-            "oneOf": [{"type": "string", "pattern": SLUG_PATTERN}, {"type": "object"}],
+            "oneOf": [
+                {"type": "string", "pattern": SLUG_PATTERN},
+                {"$ref": "#/components/schemas/PersonRefIn"},
+            ],
         },
     )
     country = CountryCode(required=True)
@@ -175,7 +188,7 @@ class MeetingIn(_Strict):
     location = fields.Nested(LocationIn, allow_none=True, load_default=None)
     occasion = _text(300, allow_none=True, load_default=None)
     parties = fields.List(
-        PartyField(metadata={"oneOf": [{"type": "string"}, {"type": "object"}]}),
+        PartyField(metadata={"oneOf": [PARTY_CODE, PARTY_OBJECT]}),
         required=True,
         validate=validate.Length(min=1),
         metadata={"description": "alpha-2 codes (or the `{country, name}` objects a GET shows)"},
@@ -187,7 +200,12 @@ class MeetingIn(_Strict):
     sources = fields.List(
         IdOrObject(
             SourceRefIn,
-            metadata={"oneOf": [{"type": "string", "pattern": SLUG_PATTERN}, {"type": "object"}]},
+            metadata={
+                "oneOf": [
+                    {"type": "string", "pattern": SLUG_PATTERN},
+                    {"$ref": "#/components/schemas/SourceRefIn"},
+                ]
+            },
         ),
         required=True,
         validate=validate.Length(min=1),

@@ -20,6 +20,8 @@ from api.http.resources import (
     sources,
     topics,
 )
+from schemas.person import PersonRefIn
+from schemas.source import SourceRefIn
 
 
 class Api(ProblemErrors, flask_smorest.Api):
@@ -62,6 +64,9 @@ def create_app(config: dict | None = None) -> Flask:
             "description": "an API key from `meetings keys create NAME`",
         },
     )
+    # The people and sources a meeting may give whole, which its fields' `oneOf` names.
+    api.spec.components.schema("PersonRefIn", schema=PersonRefIn)
+    api.spec.components.schema("SourceRefIn", schema=SourceRefIn)
     # flask-smorest names its own page-number pagination schema; these lists page by cursor.
     api.spec.components.schemas.pop("PaginationMetadata", None)
     for module in (index, meetings, changes, countries, people, sources, topics, health):

@@ -79,7 +79,11 @@ class RateLimited(BasePlugin):
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style for text of several lines, so descriptions read as they were written."""
+    """Block style for text of several lines, so descriptions read as they were written; no
+    YAML anchors, which some tools that read the spec do not follow."""
+
+    def ignore_aliases(self, data):
+        return True
 
 
 def _text(dumper, value):
@@ -101,6 +105,27 @@ def spec_yaml(api) -> str:
 
 # What the operations that write document alike.
 MERGE_PATCH = "application/merge-patch+json"
+
+
+def merge_patch_body(schema) -> dict:
+    """The request body of a PATCH: an RFC 7396 merge patch of the fields `schema` (the PUT's)
+    writes, `null` removing one; a key it does not write is refused."""
+    names = sorted(field.data_key or name for name, field in schema().fields.items())
+    return {
+        "required": True,
+        "content": {
+            MERGE_PATCH: {
+                "schema": {
+                    "type": "object",
+                    "description": "RFC 7396 JSON Merge Patch of the record: the fields to "
+                    "change, `null` removing one, lists replaced whole",
+                    "properties": {name: {} for name in names},
+                    "additionalProperties": False,
+                }
+            }
+        },
+    }
+
 
 _header = {"schema": {"type": "string"}}
 ETAG_HEADER = {"ETag": {"description": "strong validator; changes with the revision", **_header}}

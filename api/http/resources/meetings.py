@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 
 from api.common.merge_patch import merge_patch, requested_patch
 from api.http.blueprint import Blueprint
-from api.http.openapi import ETAG_HEADER, IF_MATCH, MERGE_PATCH, SECURED
+from api.http.openapi import ETAG_HEADER, IF_MATCH, SECURED, merge_patch_body
 from api.http.pagination import link_header, page_urls, paginate
 from api.http.streams import STREAMS, negotiate, stream
 from api.http.writes import IDEMPOTENCY_HEADER, current, etag, locked_meeting, not_modified, write
@@ -217,17 +217,7 @@ class MeetingItem(MethodView):
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     @blp.doc(
         parameters=[IF_MATCH],
-        requestBody={
-            "required": True,
-            "content": {
-                MERGE_PATCH: {
-                    "schema": {
-                        "type": "object",
-                        "description": "RFC 7396 JSON Merge Patch of the record",
-                    }
-                }
-            },
-        },
+        requestBody=merge_patch_body(MeetingIn),
         **SECURED,
     )
     def patch(self, meeting_id, stored):

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from api.common.merge_patch import requested_patch
 from api.http.blueprint import Blueprint
 from api.http.errors import not_found
-from api.http.openapi import ETAG_HEADER, IF_MATCH, MERGE_PATCH, SECURED
+from api.http.openapi import ETAG_HEADER, IF_MATCH, SECURED, merge_patch_body
 from api.http.pagination import from_query, listing, paginate
 from api.http.shared_writes import locked, patched, replace
 from api.http.writes import etag, not_modified, write
@@ -104,16 +104,6 @@ class People(MethodView):
         return listing(data, links, total)
 
 
-PATCH_BODY = {
-    "required": True,
-    "content": {
-        MERGE_PATCH: {
-            "schema": {"type": "object", "description": "RFC 7396 JSON Merge Patch of the record"}
-        }
-    },
-}
-
-
 @blp.route("/<string:person_id>")
 class PersonItem(MethodView):
     @blp.response(200, PersonDetail, headers=ETAG_HEADER)
@@ -158,7 +148,7 @@ class PersonItem(MethodView):
     @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
-    @blp.doc(parameters=[IF_MATCH], requestBody=PATCH_BODY, **SECURED)
+    @blp.doc(parameters=[IF_MATCH], requestBody=merge_patch_body(PersonReplace), **SECURED)
     def patch(self, person_id, stored):
         """Change part of a person
 

@@ -5,9 +5,8 @@ from flask.views import MethodView
 from api.common.merge_patch import requested_patch
 from api.http.blueprint import Blueprint
 from api.http.errors import not_found
-from api.http.openapi import ETAG_HEADER, IF_MATCH, SECURED
+from api.http.openapi import ETAG_HEADER, IF_MATCH, SECURED, merge_patch_body
 from api.http.pagination import from_query, listing, paginate
-from api.http.resources.people import PATCH_BODY
 from api.http.shared_writes import locked, patched, replace
 from api.http.writes import etag, not_modified, write
 from api.models import Meeting, MeetingSource, Source
@@ -132,7 +131,7 @@ class SourceItem(MethodView):
     @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
-    @blp.doc(parameters=[IF_MATCH], requestBody=PATCH_BODY, **SECURED)
+    @blp.doc(parameters=[IF_MATCH], requestBody=merge_patch_body(SourceReplace), **SECURED)
     def patch(self, source_id, stored):
         """Change part of a source
 
