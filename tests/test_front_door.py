@@ -2,8 +2,10 @@
 strings that give a one-value parameter twice."""
 
 import pytest
-from conftest import assert_problem
+import yaml
+from conftest import ROOT, assert_problem
 
+from api import create_app
 from api.http.resources.index import COLLECTIONS
 
 
@@ -52,8 +54,6 @@ def test_the_spec_is_at_the_root_too(client):
 
 
 def test_links_start_from_the_public_url(database_url):
-    from api import create_app
-
     app = create_app({"DATABASE_URL": database_url, "MEETINGS_PUBLIC_URL": "https://x.test/api"})
     response = app.test_client().get("/v1")
     assert response.get_json()["links"]["meetings"] == "https://x.test/api/v1/meetings"
@@ -120,3 +120,10 @@ def test_every_operation_has_a_stable_name_and_says_what_it_needs(client):
             assert operation["security"] == [], path  # reads are public
         else:
             assert operation["security"] == [{"bearerAuth": []}], (method, path)
+
+
+def test_the_front_door_gives_the_citation_the_repository_does(client):
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    citation = client.get("/").get_json()["citation"]
+    assert cff["title"] in citation and cff["version"] in citation
+    assert cff["authors"][0]["name"] in citation

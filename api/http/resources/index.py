@@ -19,6 +19,11 @@ COLLECTIONS = {
     "changes": "/v1/changes",
 }
 LINKSET = "application/linkset+json"
+# As CITATION.cff gives it; a client adds the date it retrieved the records.
+CITATION = (
+    "Meeting Records API contributors. Meeting Records API: structured records of diplomatic "
+    "meetings (version {version}) [Data set]. MIT licence."
+)
 
 
 class IndexLinks(Schema):
@@ -38,6 +43,7 @@ class Index(Schema):
     name = fields.String(metadata={"example": "Meeting Records API"})
     version = fields.String(metadata={"example": "1.0.0"})
     description = fields.String()
+    citation = fields.String(metadata={"description": "how to cite the records"})
     links = fields.Nested(IndexLinks)
 
 
@@ -128,5 +134,6 @@ def _index(links: dict) -> dict:
         "version": current_app.config["API_VERSION"],
         "description": "Structured records of diplomatic meetings, mapped by hand from news "
         "articles; each fact checkable against its source.",
+        "citation": CITATION.format(version=current_app.config["API_VERSION"]),
         "links": links,
     }
