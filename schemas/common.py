@@ -14,7 +14,8 @@ from marshmallow import (
 
 from .fields import CountryCode, PartialDateField, slug, topic
 from .meeting import FORMATS, STATUSES, TYPES
-from .meeting_out import MeetingFound
+from .meeting_out import Meeting, MeetingFound
+from .selection import FieldSelection
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -107,6 +108,8 @@ class MeetingArgs(PageArgs):
         },
     )
 
+    selected = FieldSelection(MeetingFound, data_key="fields")
+
     @validates_schema
     def _relevance(self, data, **kwargs):
         if data.get("sort") == "relevance" and "q" not in data:
@@ -125,6 +128,15 @@ class MeetingArgs(PageArgs):
 
 
 MeetingList = envelope(MeetingFound, "MeetingList")
+
+
+class ItemArgs(Schema):
+    """What a single meeting's GET takes."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    selected = FieldSelection(Meeting, data_key="fields")
 
 
 class Problem(Schema):

@@ -17,6 +17,7 @@ from icalendar.parser import Contentline
 
 from api.http.pagination import from_query
 from schemas.fields import PartialDate, lookup_country
+from schemas.selection import select
 
 BATCH = 500
 CSV_COLUMNS = (
@@ -59,6 +60,11 @@ ICAL_STATUS = {
     "postponed": "TENTATIVE",
     "cancelled": "CANCELLED",
 }
+
+
+def selection(document: bytes | str, schema, selected: tuple[str, ...]) -> bytes:
+    """A stored document with only the `selected` fields (`fields=`), as JSON."""
+    return orjson.dumps(select(orjson.loads(document), schema, selected))
 
 
 def batches(query, documents, keys):

@@ -15,6 +15,7 @@ from api.http.feeds import feed_slot
 from api.queries import pages
 from api.queries.matches import Finder
 from api.queries.websearch import parse
+from schemas.meeting_out import MeetingFound
 
 STREAMS = {
     "text/csv": formats.csv_lines,
@@ -46,7 +47,7 @@ def negotiate() -> str:
     return best
 
 
-def stream(media: str, filters: dict, sort: str) -> Response:
+def stream(media: str, filters: dict, sort: str, selected: tuple | None = None) -> Response:
     """Every match in one response, read a batch at a time as JSON pages read theirs."""
     reader = pages.order(filters, pages.plan(filters), sort)
 
@@ -58,6 +59,8 @@ def stream(media: str, filters: dict, sort: str) -> Response:
     if "q" in filters and media == "application/x-ndjson":  # each with where it matched
         finder = Finder(parse(filters["q"]))
         stored = (finder.with_matches(document) for document in stored)
+    if selected and media == "application/x-ndjson":  # only the fields asked for
+        stored = (formats.selection(document, MeetingFound, selected) for document in stored)
     body = stream_with_context(STREAMS[media](stored))
     sent_as_stream()
     mimetype = media + ("; charset=utf-8" if media != "application/x-ndjson" else "")

@@ -21,8 +21,12 @@ from schemas.fields import could_be_id
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-def etag(meeting_id: str, revision: int) -> str:
-    """The strong validator of a meeting at a revision."""
+def etag(meeting_id: str, revision: int, selected: tuple[str, ...] | None = None) -> str:
+    """The strong validator of a meeting at a revision; a selection of its fields (`fields=`)
+    is another representation, with a validator of its own."""
+    if selected:
+        digest = hashlib.sha256(",".join(sorted(selected)).encode()).hexdigest()[:12]
+        return f'"{meeting_id}.{revision}.{digest}"'
     return f'"{meeting_id}.{revision}"'
 
 

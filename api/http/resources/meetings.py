@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 
 from api.common.merge_patch import merge_patch, requested_patch
 from api.http.blueprint import Blueprint
+from api.http.formats import selection
 from api.http.openapi import ETAG_HEADER, IF_MATCH, SECURED, merge_patch_body
 from api.http.pagination import link_header, page_urls, paginate
 from api.http.streams import STREAMS, negotiate, stream
@@ -20,10 +21,11 @@ from api.queries.websearch import parse
 from api.store.meeting_ids import claim_meeting_id
 from api.store.meetings import delete_meeting, save_meetings
 from api.store.portable import portable_documents
-from schemas.common import MeetingArgs, MeetingList
+from schemas.common import ItemArgs, MeetingArgs, MeetingList
 from schemas.fields import could_be_id
 from schemas.meeting import SHOWN_SERVER_OWNED, MeetingIn, MeetingReplace, MeetingWrite
 from schemas.meeting_out import Meeting as MeetingSchema
+from schemas.meeting_out import MeetingFound
 
 blp = Blueprint(
     "meetings",
@@ -100,7 +102,7 @@ class Meetings(MethodView):
     @blp.alt_response(406, response="NOT_ACCEPTABLE")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     @blp.doc(**LIST_FORMATS)
-    def get(self, limit, sort, cursor=None, **filters):
+    def get(self, limit, sort, cursor=None, selected=None, **filters):
         """List meetings
 
         Newest first by default. Filters combine: every given filter must match. Pages are
@@ -110,7 +112,7 @@ class Meetings(MethodView):
         """
         media = negotiate()
         if media != "application/json":
-            return stream(media, filters, sort)
+            return stream(media, filters, sort, selected)
         plan = pages.plan(filters)
         reader = pages.order(filters, plan, sort)
         rows, links = paginate(
@@ -131,6 +133,8 @@ class Meetings(MethodView):
         if "q" in filters:  # each with where it matched
             finder = Finder(parse(filters["q"]))
             documents = [finder.with_matches(document) for document in documents]
+        if selected:
+            documents = [selection(document, MeetingFound, selected) for document in documents]
         tail = orjson.dumps({"links": links, "meta": {"total": plan.total}})
         body = b'{"data":[' + b",".join(documents) + b"]," + tail[1:]
         headers = {**link_header(links), "Vary": "Accept"}
@@ -162,23 +166,28 @@ class Meetings(MethodView):
 
 @blp.route("/<string:meeting_id>")
 class MeetingItem(MethodView):
+    @blp.arguments(ItemArgs(), location="query", as_kwargs=True)
     @blp.response_as_is(200, MeetingSchema, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not Modified: the `If-None-Match` ETag is current")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(410, response="GONE")
-    def get(self, meeting_id):
+    def get(self, meeting_id, selected=None):
         """Get one meeting
 
-        The full record. Send the `ETag` back in `If-None-Match` to get a `304` while it is
-        unchanged. A deleted meeting answers `410 Gone`.
+        The full record, or with `fields` the fields named. Send the `ETag` back in
+        `If-None-Match` to get a `304` while it is unchanged. A deleted meeting answers
+        `410 Gone`.
         """
         found = stored_item(meeting_id) if could_be_id(meeting_id) else None
         if found is None:
             current(meeting_id)  # 410 for a deleted meeting, else 404
-        tag = etag(meeting_id, found.revision)
+        tag = etag(meeting_id, found.revision, selected)
         if unchanged := not_modified(tag):
             return unchanged
-        return Response(found.document, mimetype="application/json", headers={"ETag": tag})
+        document = (
+            selection(found.document, MeetingSchema, selected) if selected else found.document
+        )
+        return Response(document, mimetype="application/json", headers={"ETag": tag})
 
     @write(target=locked_meeting)
     @blp.arguments(MeetingReplace())
