@@ -59,7 +59,12 @@ class PageArgs(Schema):
     )
 
 
-class MeetingArgs(PageArgs):
+class MeetingFilters(Schema):
+    """The meetings list's filters: every one given must match."""
+
+    class Meta:
+        unknown = EXCLUDE
+
     country = fields.List(
         CountryCode(),
         metadata={
@@ -84,7 +89,10 @@ class MeetingArgs(PageArgs):
     format = fields.String(validate=validate.OneOf(FORMATS))
     status = fields.String(validate=validate.OneOf(STATUSES))
     location_country = CountryCode(metadata={"description": "country where the meeting was held"})
-    topic = fields.String(validate=topic, metadata={"description": "a topic tag"})
+    topic = fields.List(
+        fields.String(validate=topic),
+        metadata={"description": "a topic tag; repeat to require several (all must be held)"},
+    )
     q = fields.String(
         validate=validate.Length(min=1, max=200),
         metadata={
@@ -99,6 +107,15 @@ class MeetingArgs(PageArgs):
         default_timezone=dt.UTC,
         metadata={"description": "meetings changed at or after this instant (ISO 8601)"},
     )
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start.first_day > end.last_day:
+            raise ValidationError("`from` is after `to`.", field_name="from")
+
+
+class MeetingArgs(PageArgs, MeetingFilters):
     sort = fields.String(
         validate=validate.OneOf(["relevance", "date", "-date"]),
         metadata={
@@ -120,14 +137,29 @@ class MeetingArgs(PageArgs):
         data.setdefault("sort", "relevance" if "q" in data else "-date")
         return data
 
-    @validates_schema
-    def _range(self, data, **kwargs):
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start.first_day > end.last_day:
-            raise ValidationError("`from` is after `to`.", field_name="from")
-
 
 MeetingList = envelope(MeetingFound, "MeetingList")
+
+
+class FacetValue(Schema):
+    value = fields.String(metadata={"example": "summit"})
+    count = fields.Integer(metadata={"description": "meetings of the list with this value"})
+    url = fields.String(metadata={"description": "the list of those meetings"})
+
+
+class Facets(Schema):
+    """How many meetings of the filtered list have each value of each facet."""
+
+    facets = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Nested(FacetValue)),
+        metadata={
+            "description": "by facet (`year`, `type`, `format`, `status`, `country` for the "
+            "parties, `location_country`, `topic`): its values, most meetings first (years "
+            "newest first)"
+        },
+    )
+    meta = fields.Nested(Meta)
 
 
 class ItemArgs(Schema):

@@ -161,12 +161,21 @@ class RelatedIn(_Strict):
     )
 
 
+# Paths under /v1/meetings/ that are not a meeting's.
+RESERVED_IDS = ("facets",)
+
+
+def _not_reserved(value: str) -> None:
+    if value in RESERVED_IDS:
+        raise ValidationError(f"{value!r} names another resource (/v1/meetings/{value}).")
+
+
 class MeetingIn(_Strict):
     """A meeting as a seed file (and a client) states it; server-owned fields excluded."""
 
     STATES_ALIASES = False  # a client's are ignored; a seed file's rename the meeting
 
-    id = fields.String(required=True, validate=slug)
+    id = fields.String(required=True, validate=[*slug, _not_reserved])
     title = _text(300, required=True)
     summary = _text(2000, required=True)
     type = fields.String(required=True, validate=validate.OneOf(TYPES))
@@ -282,7 +291,8 @@ class MeetingWrite(MeetingIn):
     """A meeting as a client writes it: the id is chosen by the server when left out."""
 
     id = fields.String(
-        validate=slug, metadata={"description": "derived from date, parties and type if absent"}
+        validate=[*slug, _not_reserved],
+        metadata={"description": "derived from date, parties and type if absent"},
     )
 
 

@@ -13,6 +13,7 @@ from api.http.resources import (
     changes,
     countries,
     docs,
+    facets,
     health,
     index,
     meetings,
@@ -69,7 +70,8 @@ def create_app(config: dict | None = None) -> Flask:
     api.spec.components.schema("SourceRefIn", schema=SourceRefIn)
     # flask-smorest names its own page-number pagination schema; these lists page by cursor.
     api.spec.components.schemas.pop("PaginationMetadata", None)
-    for module in (index, meetings, changes, countries, people, sources, topics, health):
+    modules = (index, facets, meetings, changes, countries, people, sources, topics, health)
+    for module in modules:
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.blp)
     swagger_ui = docs.docs_blueprint()

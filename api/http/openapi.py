@@ -31,6 +31,7 @@ OPERATION_IDS = {
     ("get", "/v1"): "getVersionIndex",
     ("get", "/.well-known/api-catalog"): "getApiCatalog",
     ("get", "/v1/meetings"): "listMeetings",
+    ("get", "/v1/meetings/facets"): "countMeetingFacets",
     ("post", "/v1/meetings"): "createMeeting",
     ("get", "/v1/meetings/{meeting_id}"): "getMeeting",
     ("put", "/v1/meetings/{meeting_id}"): "replaceMeeting",

@@ -72,8 +72,7 @@ def matches(args: dict, version: int | None = None) -> list[Match]:
         person = args["person"]
         renamed = counted(lambda: alias_target("person", person), {"alias": person}, version)
         found.append(Match("person", (renamed or person,)))
-    if "topic" in args:
-        found.append(Match("topic", (args["topic"],)))
+    found += [Match("topic", (topic,)) for topic in dict.fromkeys(args.get("topic") or [])]
     return found + [Match(name, (args[name],)) for name in FILTER_COLUMNS if name in args]
 
 
