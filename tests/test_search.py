@@ -11,6 +11,8 @@ from urllib.parse import quote
 import pytest
 from conftest import assert_problem, new_meeting
 
+from api.queries import ranked
+
 # Queries a reader of the seed articles would type, each with the meetings that must come
 # among the first three (in any order) when the list is sorted by relevance, its default.
 RELEVANCE = [
@@ -255,3 +257,24 @@ def test_ndjson_carries_matches_and_csv_does_not(client):
     assert "matches" not in csv.get_data(as_text=True).splitlines()[0]
     # Without q there is nothing to show.
     assert all("matches" not in m for m in client.get("/v1/meetings").get_json()["data"])
+
+
+def walk_pages(client, url: str) -> list[str]:
+    found = []
+    while url:
+        body = client.get(url).get_json()
+        found += [m["id"] for m in body["data"]]
+        url = body["links"]["next"]
+    return found
+
+
+def test_a_kept_ranking_pages_as_the_database_ranks_and_follows_writes(client, auth, monkeypatch):
+    url = "/v1/meetings?q=summit%20OR%20minister&limit=2"
+    kept = walk_pages(client, url)
+    assert len(kept) > 4
+    monkeypatch.setattr(ranked, "MOST_KEPT", 0)  # every page ranked by the database
+    assert walk_pages(client, url) == kept
+    monkeypatch.undo()
+    body = new_meeting(id="summit-of-summits", title="The summit of summits", date="2031-01-01")
+    assert client.post("/v1/meetings", json=body, headers=auth).status_code == 201
+    assert walk_pages(client, url)[0] == "summit-of-summits"

@@ -104,7 +104,8 @@ def order(args: dict, plan: Plan, sort: str) -> Order:
             if not plan.total:
                 return []
             shape = {"forward": forward, "after": after, "limit": limit}
-            return ranked.ranked_rows(args, plan.values, **shape)
+            kept = {"version": plan.version, "total": plan.total}
+            return ranked.ranked_rows(args, plan.values, **shape, **kept)
 
         return Order(read_ranked, ranked.key, ranked.is_key, 3)
     descending = sort != "date"

@@ -8,14 +8,20 @@ both (PostgreSQL's is negated), so that one keyset serves both."""
 
 import datetime as dt
 import math
+from bisect import bisect_left, bisect_right
+from typing import NamedTuple
 
+from api.common.memo import Memo
 from api.db import db
 from api.queries.filters import conditions, is_postgres
 from api.queries.items import PageRow, document_column
 from api.queries.search import ROWID_BITS
+from api.queries.totals import key as _key
 from api.queries.websearch import fts5, parse, postgresql
 
 TITLE_WEIGHT = 5.0  # bm25's weight of the title and topics, the other words weighing 1
+MOST_KEPT = 20_000  # matches of a search whose ranking a worker keeps
+RANKINGS = Memo(16)  # at most 16 rankings of 20,000 matches: under 40 MB a worker
 
 
 def rankable(args: dict) -> bool:
@@ -25,10 +31,55 @@ def rankable(args: dict) -> bool:
 
 
 def ranked_rows(
-    args: dict, values, *, forward: bool, after: list | None, limit: int
+    args: dict,
+    values,
+    *,
+    forward: bool,
+    after: list | None,
+    limit: int,
+    version: int | None = None,
+    total: int | None = None,
 ) -> list[PageRow]:
     """Up to `limit` meetings matching `args` (`values`: its value filters), best first going
-    `forward`, or back from the `after` keys [score, date, id]; each row with its score."""
+    `forward`, or back from the `after` keys [score, date, id]; each row with its score.
+
+    Scoring reads every match, so the order of a search with up to `MOST_KEPT` matches is kept
+    for the state of the data it was scored in (`version`), as totals are: later pages and
+    the same search again read only their own rows."""
+    if version is not None and total is not None and total <= MOST_KEPT:
+        key = (db.obj.database, _key(args))
+        order = RANKINGS.get(key, lambda: _ranking(args, values), version)
+        return _documents(_slice(order, forward=forward, after=after, limit=limit))
+    inner, params = _scored(args, values)
+    mark, outer, keys = db.obj.param, "", []
+    if after is not None:
+        # Later rows: a worse score, or the same score and an older date, or the same date
+        # and a later id (going back, the other way round).
+        worse, older, later = (">", "<", ">") if forward else ("<", ">", "<")
+        number = f"CAST({mark} AS DOUBLE PRECISION)"
+        outer = (
+            f" WHERE score {worse} {number} OR (score = {number} AND (date_first {older} {mark} "
+            f"OR (date_first = {mark} AND id {later} {mark})))"
+        )
+        keys = [float(after[0]), float(after[0]), after[1], after[1], after[2]]
+    page = (
+        f"SELECT found, id, date_first, score FROM ({inner}) ranked{outer} "
+        f"ORDER BY {_order('', forward)} LIMIT {int(limit)}"
+    )
+    row = _row()
+    sql = (
+        f"SELECT page.id, page.date_first, {document_column()}, page.score FROM ({page}) page "
+        f'JOIN "meeting" m ON {row} = page.found ORDER BY {_order("page.", forward)}'
+    )
+    return [PageRow(*found) for found in db.obj.execute_sql(sql, params + keys)]
+
+
+def _row() -> str:
+    return 'm."id"' if is_postgres() else "m.rowid"
+
+
+def _scored(args: dict, values) -> tuple[str, list]:
+    """SQL of every match's row, id, first day and score, and its parameters."""
     mark = db.obj.param
     others = {name: value for name, value in args.items() if name != "q"}
     where, params = conditions(others, list(values), walk=False)
@@ -44,32 +95,54 @@ def ranked_rows(
         source = f'meeting_fts f CROSS JOIN "meeting" m ON m.rowid = f.rowid & {ROWID_BITS}'
         where = [f"meeting_fts MATCH {mark}", *where]
         params = [fts5(parse(args["q"])).match, *params]
-    # Scores and keys first; only the page's documents are read, by row.
-    row = 'm."id"' if is_postgres() else "m.rowid"
-    inner = (
-        f'SELECT {row} AS found, m."id" AS id, m."date_first" AS date_first, {score} AS score '
+    sql = (
+        f'SELECT {_row()} AS found, m."id" AS id, m."date_first" AS date_first, {score} AS score '
         f"FROM {source} WHERE " + " AND ".join(where)
     )
-    outer, keys = "", []
-    if after is not None:
-        # Later rows: a worse score, or the same score and an older date, or the same date
-        # and a later id (going back, the other way round).
-        worse, older, later = (">", "<", ">") if forward else ("<", ">", "<")
-        number = f"CAST({mark} AS DOUBLE PRECISION)"
-        outer = (
-            f" WHERE score {worse} {number} OR (score = {number} AND (date_first {older} {mark} "
-            f"OR (date_first = {mark} AND id {later} {mark})))"
-        )
-        keys = [float(after[0]), float(after[0]), after[1], after[1], after[2]]
-    page = (
-        f"SELECT found, id, date_first, score FROM ({inner}) ranked{outer} "
-        f"ORDER BY {_order('', forward)} LIMIT {int(limit)}"
+    return sql, params
+
+
+class Ranked(NamedTuple):
+    """A match's place in a ranking: best first, then newest, then by id."""
+
+    score: float
+    newest: int  # minus the first day's ordinal
+    id: str
+
+
+def _ranking(args: dict, values) -> list[Ranked]:
+    sql, params = _scored(args, values)
+    day = dt.date.fromisoformat
+    return sorted(
+        Ranked(score, -day(str(first)).toordinal(), mid)
+        for _, mid, first, score in db.obj.execute_sql(sql, params)
     )
+
+
+def _slice(order: list[Ranked], *, forward: bool, after: list | None, limit: int) -> list:
+    """The page of a kept ranking after (or, going back, before) the cursor's keys, in
+    walking order."""
+    if after is None:
+        return order[:limit] if forward else order[::-1][:limit]
+    at = Ranked(float(after[0]), -dt.date.fromisoformat(after[1]).toordinal(), after[2])
+    if forward:
+        start = bisect_right(order, at)
+        return order[start : start + limit]
+    end = bisect_left(order, at)
+    return order[max(0, end - limit) : end][::-1]
+
+
+def _documents(page: list[Ranked]) -> list[PageRow]:
+    """The page's rows, with their documents, in the page's order."""
+    if not page:
+        return []
+    marks = ", ".join([db.obj.param] * len(page))
     sql = (
-        f"SELECT page.id, page.date_first, {document_column()}, page.score FROM ({page}) page "
-        f'JOIN "meeting" m ON {row} = page.found ORDER BY {_order("page.", forward)}'
+        f'SELECT m."id", m."date_first", {document_column()} FROM "meeting" m '
+        f'WHERE m."id" IN ({marks})'
     )
-    return [PageRow(*found) for found in db.obj.execute_sql(sql, params + keys)]
+    found = {row[0]: row for row in db.obj.execute_sql(sql, [r.id for r in page])}
+    return [PageRow(*found[r.id], r.score) for r in page if r.id in found]
 
 
 def _order(table: str, forward: bool) -> str:

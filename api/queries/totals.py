@@ -18,7 +18,8 @@ def data_version() -> int:
     return db.obj.execute_sql('SELECT MAX("seq") FROM "change"').fetchone()[0] or 0
 
 
-def _key(filters: dict) -> tuple:
+def key(filters: dict) -> tuple:
+    """Filters as a key of a cache: the same filters, however given, the same key."""
     return tuple(
         sorted((k, tuple(v) if isinstance(v, list) else str(v)) for k, v in filters.items())
     )
@@ -28,7 +29,7 @@ def counted(count, filters: dict, version: int | None = None):
     """`count()`, from this worker's cache while the data has not changed. A caller counting
     several things for one request passes the `data_version()` it read once."""
     version = data_version() if version is None else version
-    return TOTALS.get((db.obj.database, _key(filters)), count, version)
+    return TOTALS.get((db.obj.database, key(filters)), count, version)
 
 
 def meeting_counts(column, ids=None) -> dict:
