@@ -165,7 +165,7 @@ class RelatedIn(_Strict):
 RESERVED_IDS = ("facets",)
 
 
-def _not_reserved(value: str) -> None:
+def not_reserved(value: str) -> None:
     if value in RESERVED_IDS:
         raise ValidationError(f"{value!r} names another resource (/v1/meetings/{value}).")
 
@@ -175,7 +175,7 @@ class MeetingIn(_Strict):
 
     STATES_ALIASES = False  # a client's are ignored; a seed file's rename the meeting
 
-    id = fields.String(required=True, validate=[*slug, _not_reserved])
+    id = fields.String(required=True, validate=[*slug, not_reserved])
     title = _text(300, required=True)
     summary = _text(2000, required=True)
     type = fields.String(required=True, validate=validate.OneOf(TYPES))
@@ -285,30 +285,3 @@ class MeetingIn(_Strict):
             data.pop("aliases", None)
         if errors:
             raise ValidationError(errors)
-
-
-class MeetingWrite(MeetingIn):
-    """A meeting as a client writes it: the id is chosen by the server when left out."""
-
-    id = fields.String(
-        validate=[*slug, _not_reserved],
-        metadata={"description": "derived from date, parties and type if absent"},
-    )
-
-
-_SENT_BACK = "what a GET shows may be sent back: equal to the stored value, it is ignored"
-
-
-class MeetingReplace(MeetingWrite):
-    """A whole meeting as a PUT sends it, which may be the record exactly as a GET returned it:
-    the server-owned fields are then compared with the stored record's, not written."""
-
-    created_at = fields.String(metadata={"description": _SENT_BACK, "format": "date-time"})
-    updated_at = fields.String(metadata={"description": _SENT_BACK, "format": "date-time"})
-    revision = fields.Integer(strict=True, metadata={"description": _SENT_BACK})
-    starts_at = fields.String(
-        allow_none=True, metadata={"description": _SENT_BACK, "format": "date-time"}
-    )
-
-
-SHOWN_SERVER_OWNED = (*SERVER_OWNED, "starts_at")

@@ -3,6 +3,7 @@
 import flask_smorest
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import BaseConverter
 
 from api import db
 from api.config import load
@@ -21,8 +22,15 @@ from api.http.resources import (
     sources,
     topics,
 )
+from schemas.meeting import RESERVED_IDS
 from schemas.person import PersonRefIn
 from schemas.source import SourceRefIn
+
+
+class MeetingIdConverter(BaseConverter):
+    """A path segment that is not a name reserved for another resource (`RESERVED_IDS`)."""
+
+    regex = "(?!(?:" + "|".join(RESERVED_IDS) + ")$)[^/]+"
 
 
 class Api(ProblemErrors, flask_smorest.Api):
@@ -46,6 +54,8 @@ def create_app(config: dict | None = None) -> Flask:
         # The client address (for logs and read limits) and the scheme (for links) come from
         # the proxies' X-Forwarded-* headers, trusting only as many hops as there are proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    # A meeting's id in its URL: any segment but the paths of other resources (`facets`).
+    app.url_map.converters["meeting_id"] = MeetingIdConverter
     api = Api(
         spec_kwargs={
             "info": {
@@ -57,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
         }
     )
     api.init_app(app)
+    api.register_converter(MeetingIdConverter, lambda converter: {"type": "string", "minLength": 1})
     api.spec.components.security_scheme(
         auth.SCHEME,
         {

@@ -22,26 +22,33 @@ STREAMS = {
     "application/x-ndjson": formats.ndjson_lines,
     "text/calendar": formats.ical_lines,
 }
-OFFERED = ["application/json", *STREAMS]
+# JSON-LD pages as JSON does (`api.http.linked_data`).
+OFFERED = ["application/json", *STREAMS, "application/ld+json"]
+ITEM_OFFERED = ["application/json", "application/ld+json"]
 _chosen = Memo(256)
 
 
-def chosen_type(accept: str | None) -> str | None:
-    """The type a list answers in for this `Accept` header (JSON without one), or None when
-    it names none the list speaks. The same header always chooses the same type."""
+def chosen_type(accept: str | None, offered: list[str] = OFFERED) -> str | None:
+    """The type of those `offered` (a list's, by default) this `Accept` header chooses (JSON
+    without one), or None when it names none of them. The same header always chooses the
+    same type."""
     if accept is None:
         return "application/json"
-    return _chosen.get(accept, lambda: parse_accept_header(accept, MIMEAccept).best_match(OFFERED))
+    return _chosen.get(
+        (accept, tuple(offered)),
+        lambda: parse_accept_header(accept, MIMEAccept).best_match(offered),
+    )
 
 
-def negotiate() -> str:
-    """The type the requested list answers in; a 406 problem where none suits."""
-    best = chosen_type(request.headers.get("Accept"))
+def negotiate(offered: list[str] = OFFERED) -> str:
+    """The type the request answers in, of those `offered` (a list's, by default); a 406
+    problem where none suits."""
+    best = chosen_type(request.headers.get("Accept"), offered)
     if best is None:
         abort(
             406,
-            message="Cannot answer in any type the Accept header lists; this list speaks "
-            + ", ".join(OFFERED)
+            message="Cannot answer in any type the Accept header lists; this speaks "
+            + ", ".join(offered)
             + ".",
         )
     return best

@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app
 from flask_swagger_ui import get_swaggerui_blueprint
 
+from api.http import linked_data
 from api.http.openapi import spec_dict, spec_yaml
 
 blp = Blueprint("openapi_yaml", __name__)
@@ -19,6 +20,12 @@ def openapi_json():
     """The description at the root too, where tools look for it first."""
     api = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
     return current_app.json.response(spec_dict(api))
+
+
+@blp.get("/v1/context.jsonld")
+def linked_data_context():
+    """The JSON-LD context meetings are given in as linked data."""
+    return linked_data.context_response()
 
 
 def docs_blueprint():

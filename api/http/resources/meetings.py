@@ -7,11 +7,12 @@ from flask_smorest import abort
 from marshmallow import ValidationError
 
 from api.common.merge_patch import merge_patch, requested_patch
+from api.http import linked_data
 from api.http.blueprint import Blueprint
 from api.http.formats import selection
 from api.http.openapi import ETAG_HEADER, IF_MATCH, SECURED, merge_patch_body
 from api.http.pagination import link_header, page_urls, paginate
-from api.http.streams import STREAMS, negotiate, stream
+from api.http.streams import ITEM_OFFERED, STREAMS, negotiate, stream
 from api.http.writes import IDEMPOTENCY_HEADER, current, etag, locked_meeting, not_modified, write
 from api.models import Meeting
 from api.queries import pages
@@ -23,9 +24,10 @@ from api.store.meetings import delete_meeting, save_meetings
 from api.store.portable import portable_documents
 from schemas.common import ItemArgs, MeetingArgs, MeetingList
 from schemas.fields import could_be_id
-from schemas.meeting import SHOWN_SERVER_OWNED, MeetingIn, MeetingReplace, MeetingWrite
+from schemas.meeting import MeetingIn
 from schemas.meeting_out import Meeting as MeetingSchema
 from schemas.meeting_out import MeetingFound
+from schemas.meeting_write import SHOWN_SERVER_OWNED, MeetingReplace, MeetingWrite
 
 blp = Blueprint(
     "meetings",
@@ -44,6 +46,7 @@ IDEMPOTENCY = {
     "description": "a retry with the same key and body gets the first answer again",
 }
 _alt_content = {"schema": {"type": "string"}}
+_linked_content = {"schema": {"type": "object", "description": "schema.org `Event`s, JSON-LD"}}
 LIST_FORMATS = {
     "responses": {
         "200": {
@@ -51,7 +54,22 @@ LIST_FORMATS = {
             "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/MeetingList"}},
                 **{media: _alt_content for media in STREAMS},
+                linked_data.MEDIA: _linked_content,
             },
+        }
+    }
+}
+
+
+ITEM_FORMATS = {
+    "responses": {
+        "200": {
+            "description": "The meeting (JSON-LD: a schema.org `Event`)",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Meeting"}},
+                linked_data.MEDIA: _linked_content,
+            },
+            "headers": ETAG_HEADER,
         }
     }
 }
@@ -111,7 +129,7 @@ class Meetings(MethodView):
         in one response (same filters, no paging).
         """
         media = negotiate()
-        if media != "application/json":
+        if media in STREAMS:
             return stream(media, filters, sort, selected)
         plan = pages.plan(filters)
         reader = pages.order(filters, plan, sort)
@@ -135,6 +153,8 @@ class Meetings(MethodView):
             documents = [finder.with_matches(document) for document in documents]
         if selected:
             documents = [selection(document, MeetingFound, selected) for document in documents]
+        if media == linked_data.MEDIA:
+            return linked_data.page_response(documents, links)
         tail = orjson.dumps({"links": links, "meta": {"total": plan.total}})
         body = b'{"data":[' + b",".join(documents) + b"]," + tail[1:]
         headers = {**link_header(links), "Vary": "Accept"}
@@ -164,13 +184,15 @@ class Meetings(MethodView):
         )
 
 
-@blp.route("/<string:meeting_id>")
+@blp.route("/<meeting_id:meeting_id>")
 class MeetingItem(MethodView):
     @blp.arguments(ItemArgs(), location="query", as_kwargs=True)
     @blp.response_as_is(200, MeetingSchema, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not Modified: the `If-None-Match` ETag is current")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(406, response="NOT_ACCEPTABLE")
     @blp.alt_response(410, response="GONE")
+    @blp.doc(**ITEM_FORMATS)
     def get(self, meeting_id, selected=None):
         """Get one meeting
 
@@ -181,13 +203,18 @@ class MeetingItem(MethodView):
         found = stored_item(meeting_id) if could_be_id(meeting_id) else None
         if found is None:
             current(meeting_id)  # 410 for a deleted meeting, else 404
+        linked = negotiate(ITEM_OFFERED) == linked_data.MEDIA
         tag = etag(meeting_id, found.revision, selected)
+        tag = linked_data.variant(tag) if linked else tag
         if unchanged := not_modified(tag):
             return unchanged
+        if linked:
+            return linked_data.item_response(found.document, tag)
         document = (
             selection(found.document, MeetingSchema, selected) if selected else found.document
         )
-        return Response(document, mimetype="application/json", headers={"ETag": tag})
+        headers = {"ETag": tag, "Vary": "Accept"}  # JSON-LD is asked for by Accept
+        return Response(document, mimetype="application/json", headers=headers)
 
     @write(target=locked_meeting)
     @blp.arguments(MeetingReplace())
