@@ -197,7 +197,7 @@ class MeetingIn(_Strict):
     location = fields.Nested(LocationIn, allow_none=True, load_default=None)
     occasion = _text(300, allow_none=True, load_default=None)
     parties = fields.List(
-        PartyField(metadata={"oneOf": [PARTY_CODE, PARTY_OBJECT]}),
+        PartyField(metadata={"oneOf": [PARTY_CODE, {"$ref": "#/components/schemas/PartyIn"}]}),
         required=True,
         validate=validate.Length(min=1),
         metadata={"description": "alpha-2 codes (or the `{country, name}` objects a GET shows)"},

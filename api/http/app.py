@@ -9,7 +9,7 @@ from api import db
 from api.config import load
 from api.http import access_log, auth, cors, public_url, ratelimit, request_limits, security
 from api.http.errors import ProblemErrors
-from api.http.openapi import DESCRIPTION, Named, RateLimited
+from api.http.openapi import DESCRIPTION, Named, RateLimited, SharedEnums
 from api.http.resources import (
     changes,
     countries,
@@ -22,7 +22,7 @@ from api.http.resources import (
     sources,
     topics,
 )
-from schemas.meeting import RESERVED_IDS
+from schemas.meeting import PARTY_OBJECT, RESERVED_IDS
 from schemas.person import PersonRefIn
 from schemas.source import SourceRefIn
 
@@ -63,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
                 "license": {"name": "MIT", "identifier": "MIT"},
                 "contact": {"name": "Meeting Records API"},
             },
-            "extra_plugins": [Named(), RateLimited()],
+            "extra_plugins": [SharedEnums(), Named(), RateLimited()],
         }
     )
     api.init_app(app)
@@ -79,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     # The people and sources a meeting may give whole, which its fields' `oneOf` names.
     api.spec.components.schema("PersonRefIn", schema=PersonRefIn)
     api.spec.components.schema("SourceRefIn", schema=SourceRefIn)
+    api.spec.components.schema("PartyIn", PARTY_OBJECT)
     # flask-smorest names its own page-number pagination schema; these lists page by cursor.
     api.spec.components.schemas.pop("PaginationMetadata", None)
     modules = (index, facets, meetings, changes, countries, people, sources, topics, health)

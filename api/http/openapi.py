@@ -4,6 +4,19 @@ import yaml
 from apispec import BasePlugin
 
 from api.http.auth import SCHEME
+from schemas.evidence import BASES
+from schemas.meeting import (
+    DATE_BASES,
+    FORMATS,
+    POINT_KINDS,
+    PRECISIONS,
+    SHOWN_RELATIONS,
+    SIDES,
+    STATUSES,
+    TYPES,
+)
+from schemas.person import NAME_ORDERS
+from schemas.source import KINDS
 
 DESCRIPTION = "\n\n".join(
     [
@@ -52,6 +65,59 @@ OPERATION_IDS = {
     ("get", "/healthz"): "getLiveness",
     ("get", "/readyz"): "getReadiness",
 }
+
+
+# Each choice of values the records use, one component each, so that a client generator
+# makes one type of it, not one per schema and parameter that takes it.
+ENUMS = {
+    "MeetingType": TYPES,
+    "MeetingFormat": FORMATS,
+    "MeetingStatus": STATUSES,
+    "DatePrecision": PRECISIONS,
+    "DateBasis": DATE_BASES,
+    "Side": SIDES,
+    "PointKind": POINT_KINDS,
+    "Relation": SHOWN_RELATIONS,
+    "EvidenceBasis": BASES,
+    "SourceKind": KINDS,
+    "NameOrder": NAME_ORDERS,
+}
+
+
+class SharedEnums(BasePlugin):
+    """Puts `ENUMS` in the components and refers to them wherever a schema or a parameter
+    takes one of them (`anyOf` it and null where null is allowed too)."""
+
+    def init_spec(self, spec):
+        for name, values in ENUMS.items():
+            spec.components.schema(name, {"type": "string", "enum": list(values)})
+
+    def schema_helper(self, name, definition, **kwargs):
+        if name in ENUMS or "properties" not in definition:
+            return None
+        properties = {key: _shared(prop) for key, prop in definition["properties"].items()}
+        return {"properties": properties}
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if isinstance(parameter, dict) and "schema" in parameter:
+                    parameter["schema"] = _shared(parameter["schema"])
+
+
+def _shared(prop: dict) -> dict:
+    """`prop` referring to the shared enum its values are, if any (in an array's items too)."""
+    if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
+        return {**prop, "items": _shared(prop["items"])}
+    values = prop.get("enum")
+    if not values:
+        return prop
+    found = next((n for n, v in ENUMS.items() if set(v) == set(values) - {None}), None)
+    if found is None:
+        return prop
+    rest = {k: v for k, v in prop.items() if k not in ("type", "enum")}
+    ref = {"$ref": f"#/components/schemas/{found}"}
+    return {**rest, "anyOf": [ref, {"type": "null"}]} if None in values else {**rest, **ref}
 
 
 class Named(BasePlugin):
