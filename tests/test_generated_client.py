@@ -63,15 +63,16 @@ def test_the_client_reads_and_writes_against_the_server(generated, server):
     from meetings_client.api.meetings import create_meeting, get_meeting, list_meetings
     from meetings_client.models import MeetingWrite, Side
 
-    client = package.Client(base_url=server["base"])
-    page = list_meetings.sync(client=client, country=["KR"], limit=3)
-    assert len(page.data) == 3 and page.meta.total >= 3
-    meeting = get_meeting.sync(meeting_id="2024-09-06-jp-kr-summit", client=client)
-    assert meeting.title == "Japan–South Korea summit in Seoul"
-    assert {p.side for p in meeting.participants} == {Side.HOST, Side.GUEST}
-    facets = count_meeting_facets.sync(client=client, country=["KR"])
-    assert facets.meta.total == page.meta.total
-    writer = package.AuthenticatedClient(base_url=server["base"], token=server["key"])
-    body = MeetingWrite.from_dict(new_meeting(id="client-made"))
-    made = create_meeting.sync_detailed(client=writer, body=body)
+    with package.Client(base_url=server["base"]) as client:
+        page = list_meetings.sync(client=client, country=["KR"], limit=3)
+        assert len(page.data) == 3 and page.meta.total >= 3
+        meeting = get_meeting.sync(meeting_id="2024-09-06-jp-kr-summit", client=client)
+        assert meeting.title == "Japan–South Korea summit in Seoul"
+        assert {p.side for p in meeting.participants} == {Side.HOST, Side.GUEST}
+        facets = count_meeting_facets.sync(client=client, country=["KR"])
+        assert facets.meta.total == page.meta.total
+    token = server["key"]
+    with package.AuthenticatedClient(base_url=server["base"], token=token) as writer:
+        body = MeetingWrite.from_dict(new_meeting(id="client-made"))
+        made = create_meeting.sync_detailed(client=writer, body=body)
     assert made.status_code == 201 and made.parsed.id == "client-made"
