@@ -1,7 +1,6 @@
 """The `meetings` command: serve, init-db, seed, verify, keys, import, export, openapi."""
 
 import functools
-import json
 import os
 import sys
 from pathlib import Path
@@ -16,7 +15,6 @@ from api.services import bulk
 from api.services.seeding import SeedError, default_seed_files, load_seeds, read_seed_file
 from api.services.verify import Report, verify_seed
 from api.store.documents import instant
-from api.store.portable import portable_documents
 
 
 def _schema_ready(create: bool = True) -> None:
@@ -200,37 +198,30 @@ def import_(file):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["ndjson", "json", "csv"]),
+    type=click.Choice(["ndjson", "json", "csv", "datapackage"]),
     default="ndjson",
     show_default=True,
 )
-def export(fmt):
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+def export(fmt, folder):
     """Write every meeting to standard output, by id. NDJSON and JSON hold each record as
-    `meetings import` reads it back; CSV is one flat row a meeting."""
+    `meetings import` reads it back; CSV is one flat row a meeting. `datapackage` writes a
+    Frictionless Data Package into FOLDER: both files, and `datapackage.json` with their
+    sizes and SHA-256 hashes."""
+    from api.http.dumps import export_lines, write_package
+    from api.queries.totals import data_version
+
+    if (fmt == "datapackage") != (folder is not None):
+        raise click.UsageError("FOLDER goes with --format datapackage, and only with it.")
     _bind()
     _schema_ready()
-    with db.db.connection_context():
+    with db.db.connection_context(), db.db.atomic():  # one snapshot of the data
+        if fmt == "datapackage":
+            package = write_package(folder, data_version())
+            click.echo(f"{folder / 'datapackage.json'}: {len(package['resources'])} resources")
+            return
         for chunk in export_lines(fmt):
             click.echo(chunk, nl=False)
-
-
-def export_lines(fmt: str):
-    """Every meeting, by id, as text chunks to write out."""
-    from api.http.formats import batches, csv_lines, stored
-
-    by_id = [(Meeting.id, False)]
-    if fmt == "csv":
-        yield from csv_lines(batches(Meeting.select(), stored, by_id))
-        return
-    documents = batches(Meeting.select(), portable_documents, by_id)
-    if fmt == "ndjson":
-        for document in documents:
-            yield json.dumps(document, ensure_ascii=False) + "\n"
-        return
-    yield "["
-    for i, document in enumerate(documents):
-        yield ("," if i else "") + "\n" + json.dumps(document, ensure_ascii=False)
-    yield "\n]\n"
 
 
 def default_workers() -> int:

@@ -116,6 +116,8 @@ SETTINGS = {
     "MEETINGS_TRUSTED_PROXIES": (0, lambda n, v: _whole_number(n, v, least=0)),
     "MEETINGS_PUBLIC_URL": (None, _public_url),
     "MEETINGS_LOG_LEVEL": ("INFO", _log_level),
+    # Where `/v1/dumps/latest` keeps the package of the current data (a folder a database).
+    "MEETINGS_DUMP_DIR": (None, lambda n, v: None if v is None else str(Path(v).expanduser())),
 }
 
 

@@ -127,8 +127,10 @@ def seeded_template(databases) -> str:
 
 
 @pytest.fixture
-def app(database_url):
-    return create_app({"DATABASE_URL": database_url, "TESTING": True})
+def app(database_url, tmp_path):
+    return create_app(
+        {"DATABASE_URL": database_url, "TESTING": True, "MEETINGS_DUMP_DIR": tmp_path / "dumps"}
+    )
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ from conftest import count_queries
 from synthetic import meetings, write_ndjson
 
 from api import db
-from api.cli import export_lines, main
+from api.cli import main
+from api.http.dumps import export_lines
 from api.migrations import migrate
 from api.models import Meeting
 from api.services import bulk

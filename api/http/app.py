@@ -14,6 +14,7 @@ from api.http.resources import (
     changes,
     countries,
     docs,
+    dumps,
     facets,
     health,
     index,
@@ -82,7 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.spec.components.schema("PartyIn", PARTY_OBJECT)
     # flask-smorest names its own page-number pagination schema; these lists page by cursor.
     api.spec.components.schemas.pop("PaginationMetadata", None)
-    modules = (index, facets, meetings, changes, countries, people, sources, topics, health)
+    modules = (index, facets, meetings, changes, countries, people, sources, topics, dumps, health)
     for module in modules:
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.blp)

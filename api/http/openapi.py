@@ -62,6 +62,8 @@ OPERATION_IDS = {
     ("put", "/v1/sources/{source_id}"): "replaceSource",
     ("patch", "/v1/sources/{source_id}"): "updateSource",
     ("get", "/v1/topics"): "listTopics",
+    ("get", "/v1/dumps/latest"): "getLatestDump",
+    ("get", "/v1/dumps/v{key}/{name}"): "getDumpFile",
     ("get", "/healthz"): "getLiveness",
     ("get", "/readyz"): "getReadiness",
 }
