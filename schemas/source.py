@@ -31,6 +31,11 @@ _seed_file = Whole(r"^[\w.-]{1,200}$")
 _sha256 = Whole(r"^[0-9a-f]{64}$")
 _HEADLINE = "the headline, or null where the article shows none"
 _ARTICLE = "the seeded article's; never written through the API"
+_RIGHTS = (
+    "the terms on which the records quote the source: who holds its rights, and the basis "
+    "on which short passages of it are reproduced"
+)
+_rights = validate.Length(min=1, max=1000)
 
 
 class SourceIn(Schema):
@@ -53,6 +58,9 @@ class SourceIn(Schema):
     )
     seed_file = fields.String(allow_none=True, load_default=None, validate=_seed_file)
     sha256 = fields.String(allow_none=True, load_default=None, validate=_sha256)
+    rights = fields.String(
+        allow_none=True, load_default=None, validate=_rights, metadata={"description": _RIGHTS}
+    )
 
 
 class SourceRefIn(Schema):
@@ -72,6 +80,7 @@ class SourceRefIn(Schema):
     )
     seed_file = fields.String(allow_none=True, validate=_seed_file)
     sha256 = fields.String(allow_none=True, validate=_sha256)
+    rights = fields.String(allow_none=True, validate=_rights, metadata={"description": _RIGHTS})
 
 
 class SourceReplace(SourceIn):
@@ -117,6 +126,7 @@ class MeetingBrief(Schema):
 
 class Source(SourceRef):
     sha256 = fields.String(allow_none=True, metadata={"description": "SHA-256 of the article text"})
+    rights = fields.String(allow_none=True, metadata={"description": _RIGHTS})
     aliases = fields.List(
         fields.String(), metadata={"description": "earlier ids, which redirect here"}
     )

@@ -136,6 +136,7 @@ def test_database_made_before_migrations_is_recognised(empty_database_url):
         "0011_evidence_and_aliases",
         "0012_filter_value_dates",
         "0013_stemmed_search",
+        "0014_source_rights",
     ]
 
 

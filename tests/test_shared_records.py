@@ -475,3 +475,12 @@ def test_a_person_and_the_meetings_showing_them_written_at_once(server):
             shown = requests.get(f"{base}/v1/meetings/{meeting_id}", timeout=10).json()
             assert {"id": person, "name": name} in [p["person"] for p in shown["participants"]]
             assert shown["revision"] == revisions[meeting_id] + 1 + (answer.status_code == 200)
+
+
+def test_every_seeded_source_says_on_what_terms_it_is_quoted(client):
+    sources = client.get("/v1/sources?limit=100").get_json()["data"]
+    assert sources
+    for source in sources:
+        assert "quote short passages" in source["rights"], source["id"]
+        shown = client.get(f"/v1/sources/{source['id']}").get_json()
+        assert shown["rights"] == source["rights"]

@@ -38,6 +38,8 @@ class Source(BaseModel):
     published_at = CharField(max_length=20, null=True)
     seed_file = CharField(max_length=200, null=True)
     sha256 = CharField(max_length=64, null=True)
+    # Migration 0014: the terms on which the records quote it.
+    rights = TextField(null=True)
     # Migration 0010: a source has its own writes, ETag and changes.
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)

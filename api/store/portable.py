@@ -29,7 +29,7 @@ def portable_documents(meetings: list[Meeting]) -> list[dict]:
     person_fields = ("id", "name", "given_name", "family_name", "sort_name", "name_order")
     person_fields += ("country",)
     source_fields = ("id", "publisher", "title", "kind", "url", "published_at", "seed_file")
-    source_fields += ("sha256",)
+    source_fields += ("sha256", "rights")
     # Aliases are the server's; a record with no evidence is written without any.
     server_owned = ("created_at", "updated_at", "revision", "starts_at", "aliases")
     return [

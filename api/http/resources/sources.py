@@ -37,6 +37,7 @@ def document(source: Source, counts: dict, aliases: dict | None = None) -> dict:
         "published_at": source.published_at,
         "seed_file": source.seed_file,
         "sha256": source.sha256,
+        "rights": source.rights,
         "meeting_count": counts.get(source.id, 0),
         "created_at": instant(source.created_at),
         "updated_at": instant(source.updated_at),
