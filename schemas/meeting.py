@@ -85,7 +85,7 @@ _COUNTRY_CODE = CountryCode()
 
 
 # A party as the spec describes it: a code, or the object a GET shows.
-PARTY_CODE = {"type": "string", "pattern": "^[A-Za-z]{2,3}$"}
+PARTY_CODE = {"$ref": "#/components/schemas/CountryCode"}
 PARTY_OBJECT = {
     "type": "object",
     "properties": {"country": PARTY_CODE, "name": {"type": "string"}},

@@ -1,5 +1,6 @@
 """`fields=`: the parts of a record a client asks for, as marshmallow's `only` takes them."""
 
+import re
 from functools import lru_cache
 
 from marshmallow import Schema, ValidationError, fields
@@ -16,7 +17,14 @@ class FieldSelection(fields.String):
             "one (`participants.person.name`). An unknown field is a 422"
         )
         example = "id,date,parties,participants.person.name"
-        super().__init__(metadata={"description": description, "example": example}, **kwargs)
+        # Every path there is, so that a value the spec allows is one the server takes.
+        one = "(?:" + "|".join(re.escape(p) for p in sorted(paths(schema()), reverse=True)) + ")"
+        metadata = {
+            "description": description,
+            "example": example,
+            "pattern": f"^{one}(?:,{one})*$",
+        }
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, ...]:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -28,6 +36,17 @@ class FieldSelection(fields.String):
             known = ", ".join(self.target().fields)
             raise ValidationError(f"Unknown fields: {', '.join(unknown)}. Known: {known}.")
         return paths
+
+
+def paths(schema: Schema, prefix: str = "") -> list[str]:
+    """Every field path of `schema`, nested ones dotted."""
+    found = []
+    for name, field in schema.fields.items():
+        found.append(prefix + name)
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.Nested):
+            found += paths(inner.schema, f"{prefix}{name}.")
+    return found
 
 
 def _has(schema: Schema, path: str) -> bool:

@@ -51,7 +51,7 @@ def test_functions_are_named_by_operation_and_each_enum_is_one_type(generated):
     assert {"list_meetings", "get_meeting", "create_meeting", "count_meeting_facets"} <= functions
     assert not [f for f in functions if f.startswith(("get_v1", "post_v1"))]
     models = {p.stem for p in (folder / "models").glob("*.py")}
-    assert {"side", "meeting_type", "meeting_status"} <= models
+    assert {"side", "meeting_type", "meeting_status", "country_code"} <= models
     # No copy of an enum or an inline object made for each place that takes it.
     assert not [m for m in models if m.endswith(("_side", "_type_1")) or "_type_1_" in m]
     assert not [m for m in models if m.endswith(("_format", "_status")) and m.count("_") > 1]
@@ -61,15 +61,15 @@ def test_the_client_reads_and_writes_against_the_server(generated, server):
     package, _ = generated
     from meetings_client.api.facets import count_meeting_facets
     from meetings_client.api.meetings import create_meeting, get_meeting, list_meetings
-    from meetings_client.models import MeetingWrite, Side
+    from meetings_client.models import CountryCode, MeetingWrite, Side
 
     with package.Client(base_url=server["base"]) as client:
-        page = list_meetings.sync(client=client, country=["KR"], limit=3)
+        page = list_meetings.sync(client=client, country=[CountryCode.KR], limit=3)
         assert len(page.data) == 3 and page.meta.total >= 3
         meeting = get_meeting.sync(meeting_id="2024-09-06-jp-kr-summit", client=client)
         assert meeting.title == "Japan–South Korea summit in Seoul"
         assert {p.side for p in meeting.participants} == {Side.HOST, Side.GUEST}
-        facets = count_meeting_facets.sync(client=client, country=["KR"])
+        facets = count_meeting_facets.sync(client=client, country=[CountryCode.KR])
         assert facets.meta.total == page.meta.total
     token = server["key"]
     with package.AuthenticatedClient(base_url=server["base"], token=token) as writer:

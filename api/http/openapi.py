@@ -5,6 +5,7 @@ from apispec import BasePlugin
 
 from api.http.auth import SCHEME
 from schemas.evidence import BASES
+from schemas.fields import all_countries
 from schemas.meeting import (
     DATE_BASES,
     FORMATS,
@@ -83,7 +84,11 @@ ENUMS = {
     "EvidenceBasis": BASES,
     "SourceKind": KINDS,
     "NameOrder": NAME_ORDERS,
+    # The codes the API writes; where it reads one, alpha-3 and any case are accepted too.
+    "CountryCode": tuple(country.code for country in all_countries()),
 }
+# The patterns `schemas.fields.CountryCode` gives a field: the spec names the codes instead.
+COUNTRY_PATTERNS = ("^[A-Za-z]{2,3}$", "^[A-Z]{2}$")
 
 
 class SharedEnums(BasePlugin):
@@ -112,6 +117,10 @@ def _shared(prop: dict) -> dict:
     if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
         return {**prop, "items": _shared(prop["items"])}
     values = prop.get("enum")
+    if prop.get("pattern") in COUNTRY_PATTERNS:
+        values, prop = ENUMS["CountryCode"], {k: v for k, v in prop.items() if k != "pattern"}
+        nullable = "null" in (prop.get("type") or ())
+        values = [*values, None] if nullable else values
     if not values:
         return prop
     found = next((n for n, v in ENUMS.items() if set(v) == set(values) - {None}), None)
