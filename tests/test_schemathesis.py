@@ -4,7 +4,12 @@ import pytest
 import schemathesis
 from conftest import ROOT
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import (
+    ensure_resource_availability,
+    missing_required_header,
+    positive_data_acceptance,
+    use_after_free,
+)
 
 from api import create_app, db
 from api.http.auth import create_key
@@ -66,8 +71,18 @@ def write_key(app):
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_writes_with_a_key_conform(case, app, write_key):
     # As above; with a valid key the writes reach validation, preconditions and storage.
+    # Left out, besides positive data (the write schemas cannot state every cross-field rule):
+    # - missing_required_header: a write without `If-Match` is a 428 Precondition Required
+    #   (RFC 6585), as the spec says; the check expects 400 or 406;
+    # - ensure_resource_availability, use_after_free: they follow a created record with
+    #   requests of their own, sent to the spec's server (relative: `/`), not to the app.
     case.call_and_validate(
         app=app,
         headers={"Authorization": f"Bearer {write_key}"},
-        excluded_checks=[positive_data_acceptance],
+        excluded_checks=[
+            positive_data_acceptance,
+            missing_required_header,
+            ensure_resource_availability,
+            use_after_free,
+        ],
     )
