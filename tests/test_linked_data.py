@@ -86,3 +86,9 @@ def test_the_context_is_published(client):
     response = client.get("/v1/context.jsonld")
     assert response.mimetype == "application/ld+json"
     assert response.get_json()["@context"]["@vocab"] == SCHEMA
+
+
+def test_a_linked_data_page_is_of_whole_records_whatever_fields_and_q_ask(client):
+    plain = client.get("/v1/meetings?limit=3&q=summit", headers=LD).get_json()
+    narrowed = client.get("/v1/meetings?limit=3&q=summit&fields=id", headers=LD)
+    assert narrowed.status_code == 200 and narrowed.get_json() == plain

@@ -16,7 +16,10 @@ from icalendar import vCategory, vDDDTypes, vDuration, vText
 from icalendar.parser import Contentline
 
 from api.http.pagination import from_query
+from api.queries.matches import Finder
+from api.queries.websearch import parse
 from schemas.fields import PartialDate, lookup_country
+from schemas.meeting_out import MeetingFound
 from schemas.selection import select
 
 BATCH = 500
@@ -60,6 +63,22 @@ ICAL_STATUS = {
     "postponed": "TENTATIVE",
     "cancelled": "CANCELLED",
 }
+
+
+def as_listed(documents, q: str | None, selected: tuple[str, ...] | None):
+    """Stored documents as a JSON list or NDJSON sends them: with where `q` matched (unless
+    `selected` leaves `matches` out) and only the `selected` fields (`fields=`), each read and
+    written once; as they are stored when there is neither."""
+    wanted = q is not None and (not selected or any(p.split(".")[0] == "matches" for p in selected))
+    finder = Finder(parse(q)) if wanted else None
+    if finder is None and not selected:
+        yield from documents
+        return
+    for document in documents:
+        record = orjson.loads(document)
+        if finder is not None:
+            record["matches"] = finder.matches(record)
+        yield orjson.dumps(select(record, MeetingFound, selected) if selected else record)
 
 
 def selection(document: bytes | str, schema, selected: tuple[str, ...]) -> bytes:

@@ -13,9 +13,6 @@ from api.http import formats
 from api.http.access_log import sent_as_stream
 from api.http.feeds import feed_slot
 from api.queries import pages
-from api.queries.matches import Finder
-from api.queries.websearch import parse
-from schemas.meeting_out import MeetingFound
 
 STREAMS = {
     "text/csv": formats.csv_lines,
@@ -63,11 +60,8 @@ def stream(media: str, filters: dict, sort: str, selected: tuple | None = None) 
 
     slot = feed_slot()  # a 503 problem when the server streams all the feeds it can
     stored = (row.document for row in formats.pages(read, reader.key))
-    if "q" in filters and media == "application/x-ndjson":  # each with where it matched
-        finder = Finder(parse(filters["q"]))
-        stored = (finder.with_matches(document) for document in stored)
-    if selected and media == "application/x-ndjson":  # only the fields asked for
-        stored = (formats.selection(document, MeetingFound, selected) for document in stored)
+    if media == "application/x-ndjson":  # with where `q` matched, and `fields=`
+        stored = formats.as_listed(stored, filters.get("q"), selected)
     body = stream_with_context(STREAMS[media](stored))
     sent_as_stream()
     mimetype = media + ("; charset=utf-8" if media != "application/x-ndjson" else "")

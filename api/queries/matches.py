@@ -14,7 +14,6 @@ from collections import defaultdict
 from functools import lru_cache
 from itertools import accumulate
 
-import orjson
 import Stemmer
 
 from api.common.words import fold, fold_in_place
@@ -57,12 +56,6 @@ class Finder:
         # word but for its last letter or so ("studi" of "study"), whatever case or accents.
         starts = sorted({w[:-1] if len(w) > 2 else w for w in self.wanted}, key=len, reverse=True)
         self.candidates = re.compile(r"\b(?:" + "|".join(map(re.escape, starts)) + r")\w*", re.I)
-
-    def with_matches(self, document: bytes | str) -> bytes:
-        """A stored meeting document with its `matches` added last."""
-        record = orjson.loads(document)
-        record["matches"] = self.matches(record)
-        return orjson.dumps(record)
 
     def matches(self, record: dict) -> list[dict]:
         if not self.wanted:

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from api.common.merge_patch import merge_patch, requested_patch
 from api.http import linked_data
 from api.http.blueprint import Blueprint
-from api.http.formats import selection
+from api.http.formats import as_listed, selection
 from api.http.openapi import ETAG_HEADER, IF_MATCH, SECURED, merge_patch_body
 from api.http.pagination import link_header, page_urls, paginate
 from api.http.streams import ITEM_OFFERED, STREAMS, negotiate, stream
@@ -17,8 +17,6 @@ from api.http.writes import IDEMPOTENCY_HEADER, current, etag, locked_meeting, n
 from api.models import Meeting
 from api.queries import pages
 from api.queries.items import stored_item
-from api.queries.matches import Finder
-from api.queries.websearch import parse
 from api.store.meeting_ids import claim_meeting_id
 from api.store.meetings import delete_meeting, save_meetings
 from api.store.portable import portable_documents
@@ -26,7 +24,6 @@ from schemas.common import ItemArgs, MeetingArgs, MeetingList
 from schemas.fields import could_be_id
 from schemas.meeting import MeetingIn
 from schemas.meeting_out import Meeting as MeetingSchema
-from schemas.meeting_out import MeetingFound
 from schemas.meeting_write import SHOWN_SERVER_OWNED, MeetingReplace, MeetingWrite
 
 blp = Blueprint(
@@ -148,13 +145,9 @@ class Meetings(MethodView):
             row.document if isinstance(row.document, bytes) else row.document.encode()
             for row in rows
         ]
-        if "q" in filters:  # each with where it matched
-            finder = Finder(parse(filters["q"]))
-            documents = [finder.with_matches(document) for document in documents]
-        if selected:
-            documents = [selection(document, MeetingFound, selected) for document in documents]
-        if media == linked_data.MEDIA:
+        if media == linked_data.MEDIA:  # the whole records, as Events
             return linked_data.page_response(documents, links)
+        documents = list(as_listed(documents, filters.get("q"), selected))
         tail = orjson.dumps({"links": links, "meta": {"total": plan.total}})
         body = b'{"data":[' + b",".join(documents) + b"]," + tail[1:]
         headers = {**link_header(links), "Vary": "Accept"}
