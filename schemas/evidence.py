@@ -13,7 +13,7 @@ normalisation at all (line ends, spaces and non-breaking spaces count as they st
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from .fields import slug
+from .fields import JsonInteger, Whole, slug
 
 BASES = ("reported", "inferred", "outside_knowledge")
 CONTEXT = 64  # the longest prefix or suffix
@@ -37,7 +37,7 @@ class EvidenceIn(Schema):
 
     field = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=200), validate.Regexp(POINTER_PATTERN)],
+        validate=[validate.Length(min=1, max=200), Whole(POINTER_PATTERN)],
         metadata={"description": "RFC 6901 JSON Pointer to the fact, e.g. `/participants/0`"},
     )
     source = fields.String(
@@ -59,15 +59,13 @@ class EvidenceIn(Schema):
     )
     prefix = _passage_text(CONTEXT, allow_none=True, load_default=None)
     suffix = _passage_text(CONTEXT, allow_none=True, load_default=None)
-    start = fields.Integer(
-        strict=True,
+    start = JsonInteger(
         allow_none=True,
         load_default=None,
         validate=validate.Range(min=0),
         metadata={"description": f"TextPositionSelector: first offset, in {OFFSETS}"},
     )
-    end = fields.Integer(
-        strict=True,
+    end = JsonInteger(
         allow_none=True,
         load_default=None,
         validate=validate.Range(min=1),

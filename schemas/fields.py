@@ -24,8 +24,22 @@ class Whole(validate.Regexp):
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 TOPIC_PATTERN = SLUG_PATTERN
 ID_LENGTH = 100
+# A reference by id, as the spec states it.
+ID_STRING = {"type": "string", "minLength": 1, "maxLength": ID_LENGTH, "pattern": SLUG_PATTERN}
 # Lists rather than validate.And, so that apispec documents both the length and the pattern.
 slug = [validate.Length(min=1, max=ID_LENGTH), Whole(SLUG_PATTERN)]
+
+
+class JsonInteger(fields.Integer):
+    """An integer as JSON Schema counts one: `7` or `7.0`, never `"7"`, `7.5` or `true`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def could_be_id(text: str) -> bool:
@@ -33,6 +47,18 @@ def could_be_id(text: str) -> bool:
     looked up nowhere, and a NUL character, say, never reaches the database."""
     return len(text) <= ID_LENGTH and slug[1].regex.fullmatch(text) is not None
 
+
+# What a PUT may send back as a GET showed it, though the server keeps it: equal to the stored
+# value, it is ignored. `readOnly` tells clients (and generators) to leave it out.
+SENT_BACK = {
+    "description": "what a GET shows may be sent back: equal to the stored value, it is ignored",
+    "readOnly": True,
+}
+# A body's id, where the URL names the record: ids never change.
+URL_ID = {
+    "description": "the URL's: if given, it must equal it (ids never change)",
+    "readOnly": True,
+}
 
 topic = [validate.Length(min=1, max=60), Whole(TOPIC_PATTERN)]
 
@@ -143,12 +169,21 @@ class PartialDate:
         raise ValueError(f"{text!r} is not a date of the form YYYY-MM-DD, YYYY-MM or YYYY.")
 
 
+# How the spec states each precision's form: a calendar date, or a year (from 0001) and month.
+_YEAR = "([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+DATE_FORMS = {
+    "day": {"type": "string", "format": "date"},
+    "month": {"type": "string", "pattern": f"^{_YEAR}-(0[1-9]|1[0-2])$"},
+    "year": {"type": "string", "pattern": f"^{_YEAR}$"},
+}
+
+
 class PartialDateField(fields.String):
     """A string field holding YYYY-MM-DD, YYYY-MM or YYYY; loads to a PartialDate."""
 
     def __init__(self, **kwargs):
         metadata = {
-            "pattern": r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
+            "anyOf": [DATE_FORMS[precision] for precision in ("day", "month", "year")],
             "example": "2024-09-06",
             **kwargs.pop("metadata", {}),
         }

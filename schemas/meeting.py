@@ -12,8 +12,9 @@ from marshmallow import (
 )
 
 from .evidence import EvidenceIn
-from .fields import SLUG_PATTERN, CountryCode, PartialDateField, Whole, slug, topic
+from .fields import ID_STRING, CountryCode, JsonInteger, PartialDateField, Whole, slug, topic
 from .localtime import TIME_PATTERN, SkippedTime, is_zone, starts_at
+from .meeting_rules import DESCRIPTION, JSON_SCHEMA, POSITION
 from .person import PersonRefIn
 from .source import SourceRefIn
 
@@ -120,7 +121,7 @@ class ParticipantIn(_Strict):
         metadata={
             "description": "a person's id, or the person: new, or as stored",
             "oneOf": [
-                {"type": "string", "pattern": SLUG_PATTERN},
+                ID_STRING,
                 {"$ref": "#/components/schemas/PersonRefIn"},
             ],
         },
@@ -131,9 +132,7 @@ class ParticipantIn(_Strict):
 
 
 class AgreedPointIn(_Strict):
-    position = fields.Integer(
-        strict=True, metadata={"description": "optional: its place in the list"}
-    )
+    position = JsonInteger(metadata=POSITION)
     kind = fields.String(required=True, validate=validate.OneOf(POINT_KINDS))
     text = _text(2000, required=True)
     topics = _topics()
@@ -141,9 +140,7 @@ class AgreedPointIn(_Strict):
 
 
 class DiscussedIn(_Strict):
-    position = fields.Integer(
-        strict=True, metadata={"description": "optional: its place in the list"}
-    )
+    position = JsonInteger(metadata=POSITION)
     text = _text(2000, required=True)
     topics = _topics()
     quote = _text(1000, allow_none=True, load_default=None)
@@ -174,6 +171,8 @@ class MeetingIn(_Strict):
     """A meeting as a seed file (and a client) states it; server-owned fields excluded."""
 
     STATES_ALIASES = False  # a client's are ignored; a seed file's rename the meeting
+    # What the spec states beyond the fields (see `api.http.openapi.Rules`).
+    JSON_SCHEMA = {**JSON_SCHEMA, "description": DESCRIPTION}
 
     id = fields.String(required=True, validate=[*slug, not_reserved])
     title = _text(300, required=True)
@@ -187,8 +186,7 @@ class MeetingIn(_Strict):
     date_note = _text(1000, allow_none=True, load_default=None)
     start_time = fields.String(allow_none=True, load_default=None, validate=Whole(TIME_PATTERN))
     timezone = fields.String(allow_none=True, load_default=None, validate=is_zone)
-    duration_minutes = fields.Integer(
-        strict=True,
+    duration_minutes = JsonInteger(
         allow_none=True,
         load_default=None,
         validate=validate.Range(min=1, max=60 * 24 * 14),
@@ -200,7 +198,10 @@ class MeetingIn(_Strict):
         PartyField(metadata={"oneOf": [PARTY_CODE, {"$ref": "#/components/schemas/PartyIn"}]}),
         required=True,
         validate=validate.Length(min=1),
-        metadata={"description": "alpha-2 codes (or the `{country, name}` objects a GET shows)"},
+        metadata={
+            "description": "alpha-2 codes (or the `{country, name}` objects a GET shows)",
+            "uniqueItems": True,
+        },
     )
     participants = fields.List(fields.Nested(ParticipantIn), load_default=list)
     agreed_points = fields.List(fields.Nested(AgreedPointIn), load_default=list)
@@ -211,14 +212,14 @@ class MeetingIn(_Strict):
             SourceRefIn,
             metadata={
                 "oneOf": [
-                    {"type": "string", "pattern": SLUG_PATTERN},
+                    ID_STRING,
                     {"$ref": "#/components/schemas/SourceRefIn"},
                 ]
             },
         ),
         required=True,
         validate=validate.Length(min=1),
-        metadata={"description": "source ids, or sources: new, or as stored"},
+        metadata={"description": "source ids, or sources: new, or as stored", "uniqueItems": True},
     )
     related = fields.List(fields.Nested(RelatedIn), load_default=list)
     evidence = fields.List(
@@ -227,7 +228,10 @@ class MeetingIn(_Strict):
     )
     aliases = fields.List(
         fields.String(),
-        metadata={"description": "as a GET shows them, and ignored: only renames make aliases"},
+        metadata={
+            "description": "as a GET shows them, and ignored: only renames make aliases",
+            "readOnly": True,
+        },
     )
 
     @pre_load

@@ -3,7 +3,7 @@ GET returned."""
 
 from marshmallow import fields
 
-from .fields import slug
+from .fields import SENT_BACK, URL_ID, JsonInteger, slug
 from .meeting import SERVER_OWNED, MeetingIn, not_reserved
 
 
@@ -16,19 +16,15 @@ class MeetingWrite(MeetingIn):
     )
 
 
-_SENT_BACK = "what a GET shows may be sent back: equal to the stored value, it is ignored"
-
-
 class MeetingReplace(MeetingWrite):
     """A whole meeting as a PUT sends it, which may be the record exactly as a GET returned it:
     the server-owned fields are then compared with the stored record's, not written."""
 
-    created_at = fields.String(metadata={"description": _SENT_BACK, "format": "date-time"})
-    updated_at = fields.String(metadata={"description": _SENT_BACK, "format": "date-time"})
-    revision = fields.Integer(strict=True, metadata={"description": _SENT_BACK})
-    starts_at = fields.String(
-        allow_none=True, metadata={"description": _SENT_BACK, "format": "date-time"}
-    )
+    id = fields.String(validate=slug, metadata=URL_ID)
+    created_at = fields.String(metadata={**SENT_BACK, "format": "date-time"})
+    updated_at = fields.String(metadata={**SENT_BACK, "format": "date-time"})
+    revision = JsonInteger(metadata=SENT_BACK)
+    starts_at = fields.String(allow_none=True, metadata={**SENT_BACK, "format": "date-time"})
 
 
 SHOWN_SERVER_OWNED = (*SERVER_OWNED, "starts_at")

@@ -1,33 +1,57 @@
 """Sources: the articles that back the records."""
 
 import datetime as dt
+import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from .fields import Whole, slug
+from .fields import SENT_BACK, URL_ID, JsonInteger, Whole, slug
 
-SENT_BACK = "what a GET shows may be sent back: equal to the stored value, it is ignored"
 ARTICLE_FIELDS = ("seed_file", "sha256")
-# A date-time, or a date where the source shows no time: how the spec says so.
-INSTANT_OR_DATE = {"anyOf": [{"format": "date-time"}, {"format": "date"}]}
+# A UTC instant to the second (`Z`, or `+00:00` as many clients write it), or a date where the
+# source shows no time: how the spec says so, and what `InstantOrDate` takes. Every such field
+# is nullable.
+_INSTANT = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|\\+00:00)$"
+_DAY = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+INSTANT_OR_DATE = {
+    "anyOf": [
+        # The date first: a client that tries each in turn would read a date as midnight.
+        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date-time", "pattern": _INSTANT},
+        {"type": "null"},
+    ]
+}
+_FORMS = ((re.compile(_INSTANT), "%Y-%m-%dT%H:%M:%S%z"), (re.compile(_DAY), "%Y-%m-%d"))
 
 
-def _instant_or_date(value: str) -> bool:
-    for form in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%MZ", "%Y-%m-%d"):
-        try:
-            dt.datetime.strptime(value, form)
-            return True
-        except ValueError:
-            continue
-    raise ValidationError("Expected a UTC instant (YYYY-MM-DDTHH:MM:SSZ) or a date (YYYY-MM-DD).")
+class InstantOrDate(fields.String):
+    """`INSTANT_OR_DATE`, loaded as the API writes it: an instant ends in `Z`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        for pattern, form in _FORMS:
+            try:
+                if pattern.fullmatch(text):
+                    dt.datetime.strptime(text, form)
+                    return text.replace("+00:00", "Z")
+            except ValueError:
+                break
+        raise ValidationError(
+            "Expected a UTC instant (YYYY-MM-DDTHH:MM:SSZ) or a date (YYYY-MM-DD)."
+        )
 
 
+# An http(s) URL with a domain name; its path and query in printable ASCII (percent-encoded).
+URL_PATTERN = (
+    r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(:[0-9]{1,5})?([/?#][!-~]*)?$"
+)
+_url = [validate.Length(max=2000), Whole(URL_PATTERN)]
 _publisher = validate.Length(max=200)
 _title = validate.Length(min=1, max=500)
 KINDS = ("news_report", "official_statement", "forum_post", "other")
 _KIND = "what it is: `news_report`, `official_statement`, `forum_post` or `other`"
 _kind = validate.OneOf(KINDS)
-_seed_file = Whole(r"^[\w.-]{1,200}$")
+_seed_file = Whole(r"^[A-Za-z0-9_.-]{1,200}$")
 _sha256 = Whole(r"^[0-9a-f]{64}$")
 _HEADLINE = "the headline, or null where the article shows none"
 _ARTICLE = "the seeded article's; never written through the API"
@@ -52,10 +76,8 @@ class SourceIn(Schema):
     kind = fields.String(
         allow_none=True, load_default=None, validate=_kind, metadata={"description": _KIND}
     )
-    url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
-    published_at = fields.String(
-        allow_none=True, load_default=None, validate=_instant_or_date, metadata=INSTANT_OR_DATE
-    )
+    url = fields.String(allow_none=True, load_default=None, validate=_url)
+    published_at = InstantOrDate(allow_none=True, load_default=None, metadata=INSTANT_OR_DATE)
     seed_file = fields.String(allow_none=True, load_default=None, validate=_seed_file)
     sha256 = fields.String(allow_none=True, load_default=None, validate=_sha256)
     rights = fields.String(
@@ -74,10 +96,8 @@ class SourceRefIn(Schema):
     publisher = fields.String(allow_none=True, validate=_publisher)
     title = fields.String(allow_none=True, validate=_title)
     kind = fields.String(allow_none=True, validate=_kind)
-    url = fields.Url(allow_none=True, schemes={"http", "https"})
-    published_at = fields.String(
-        allow_none=True, validate=_instant_or_date, metadata=INSTANT_OR_DATE
-    )
+    url = fields.String(allow_none=True, validate=_url)
+    published_at = InstantOrDate(allow_none=True, metadata=INSTANT_OR_DATE)
     seed_file = fields.String(allow_none=True, validate=_seed_file)
     sha256 = fields.String(allow_none=True, validate=_sha256)
     rights = fields.String(allow_none=True, validate=_rights, metadata={"description": _RIGHTS})
@@ -88,15 +108,15 @@ class SourceReplace(SourceIn):
     fields the server keeps, and the seeded article's, are then compared with the stored ones,
     not written."""
 
-    id = fields.String(validate=slug, metadata={"description": "the URL's, if given"})
-    seed_file = fields.String(allow_none=True, metadata={"description": _ARTICLE})
-    sha256 = fields.String(allow_none=True, metadata={"description": _ARTICLE})
-    meeting_count = fields.Integer(strict=True, metadata={"description": SENT_BACK})
-    meetings = fields.List(fields.Raw(), metadata={"description": SENT_BACK})
-    aliases = fields.List(fields.String(), metadata={"description": SENT_BACK})
-    created_at = fields.String(metadata={"description": SENT_BACK, "format": "date-time"})
-    updated_at = fields.String(metadata={"description": SENT_BACK, "format": "date-time"})
-    revision = fields.Integer(strict=True, metadata={"description": SENT_BACK})
+    id = fields.String(validate=slug, metadata=URL_ID)
+    seed_file = fields.String(allow_none=True, metadata={"description": _ARTICLE, "readOnly": True})
+    sha256 = fields.String(allow_none=True, metadata={"description": _ARTICLE, "readOnly": True})
+    meeting_count = JsonInteger(metadata=SENT_BACK)
+    meetings = fields.List(fields.Raw(), metadata=SENT_BACK)
+    aliases = fields.List(fields.String(), metadata=SENT_BACK)
+    created_at = fields.String(metadata={**SENT_BACK, "format": "date-time"})
+    updated_at = fields.String(metadata={**SENT_BACK, "format": "date-time"})
+    revision = JsonInteger(metadata=SENT_BACK)
 
 
 class SourceRef(Schema):

@@ -9,7 +9,7 @@ from api import db
 from api.config import load
 from api.http import access_log, auth, cors, public_url, ratelimit, request_limits, security
 from api.http.errors import ProblemErrors
-from api.http.openapi import DESCRIPTION, Named, RateLimited, SharedEnums
+from api.http.openapi import DESCRIPTION, Linked, Named, RateLimited, Rules, SharedEnums
 from api.http.resources import (
     changes,
     countries,
@@ -64,7 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
                 "license": {"name": "MIT", "identifier": "MIT"},
                 "contact": {"name": "Meeting Records API"},
             },
-            "extra_plugins": [SharedEnums(), Named(), RateLimited()],
+            "extra_plugins": [SharedEnums(), Named(), Linked(), RateLimited(), Rules()],
         }
     )
     api.init_app(app)

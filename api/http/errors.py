@@ -6,7 +6,7 @@ from flask import Response, current_app, json, request, url_for
 from flask import abort as abort_with
 from flask_smorest import abort
 from flask_smorest.utils import prepare_response
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from api.http.public_url import query_as_sent, redact_text
 from api.store import documents
@@ -98,6 +98,9 @@ class ProblemErrors:
         errors = data.get("errors") or _field_errors(data.get("messages") or {})
         detail = data.get("message") or _detail(error, data, errors)
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            # Werkzeug gathers them in a set: in order, the header reads the same every time.
+            headers["Allow"] = ", ".join(sorted(error.valid_methods))
         headers.update(data.get("headers") or {})
         return problem(error.code, detail, errors=errors, headers=headers)
 

@@ -1,7 +1,10 @@
 """The generated OpenAPI description, as the committed `openapi.yaml` holds it."""
 
+import copy
+
 import yaml
 from apispec import BasePlugin
+from marshmallow import Schema, missing
 
 from api.http.auth import SCHEME
 from schemas.evidence import BASES
@@ -28,6 +31,11 @@ DESCRIPTION = "\n\n".join(
         "Lists return `{data, links, meta}` and an RFC 8288 `Link` header; page with `limit` "
         "(1-100) and the opaque `cursor` of the `next`/`prev` links. Errors are RFC 9457 problem "
         "details (`application/problem+json`).",
+        "What the schemas cannot state: a `cursor` and an `ETag` are opaque values the "
+        "server issues, and one it did not issue is a 422 (cursor) or a 412 (`If-Match`); "
+        "`from` may not fall after `to`; `sort=relevance` needs `q`; no text may hold U+0000 "
+        "(NUL), which is a 400; and a written meeting's rules across records are listed with "
+        "its schema (`MeetingWrite`).",
         "Every response carries an `X-Request-ID` (the client's, or a new one) that the "
         "server's log line for the request names too. A client over a rate limit gets a 429 "
         "problem with `Retry-After`; responses carry `RateLimit-Limit`, `RateLimit-Remaining` "
@@ -131,6 +139,14 @@ def _shared(prop: dict) -> dict:
     return {**rest, "anyOf": [ref, {"type": "null"}]} if None in values else {**rest, **ref}
 
 
+class Rules(BasePlugin):
+    """A schema's rules across its fields, which its fields cannot state (`JSON_SCHEMA`, a
+    class attribute of the marshmallow schema), go into its component."""
+
+    def schema_helper(self, name, definition, **kwargs):
+        return getattr(kwargs.get("schema"), "JSON_SCHEMA", None)
+
+
 class Named(BasePlugin):
     """Each operation gets its name from `OPERATION_IDS`, and one that needs no key says so
     (`security: []`): what a reader or a client generator would otherwise have to guess."""
@@ -139,6 +155,52 @@ class Named(BasePlugin):
         for method, operation in operations.items():
             operation["operationId"] = OPERATION_IDS[(method, path)]
             operation.setdefault("security", [])
+
+
+# OpenAPI links: which operation a response leads to, and with what. A record's ETag is the
+# `If-Match` of its next write, so a client (or a test generator) can follow them unaided.
+def _record_links(kind: str, path_parameter: str, status: str, source: str) -> dict:
+    id_from = "$response.body#/id" if source == "body" else f"$request.path.{path_parameter}"
+    parameters = {path_parameter: id_from, "If-Match": "$response.header.ETag"}
+    return {
+        status: {
+            f"{verb}{kind}": {"operationId": f"{verb}{kind}", "parameters": parameters}
+            for verb in ("replace", "update", *(("delete",) if kind == "Meeting" else ()))
+        }
+    }
+
+
+LINKS = {
+    "createMeeting": {
+        "201": {
+            "getMeeting": {
+                "operationId": "getMeeting",
+                "parameters": {"meeting_id": "$response.body#/id"},
+            },
+            **_record_links("Meeting", "meeting_id", "201", "body")["201"],
+        }
+    },
+    "getMeeting": _record_links("Meeting", "meeting_id", "200", "path"),
+    "replaceMeeting": _record_links("Meeting", "meeting_id", "200", "path"),
+    "updateMeeting": _record_links("Meeting", "meeting_id", "200", "path"),
+    **{
+        f"{verb}{kind}": _record_links(kind, parameter, "200", "path")
+        for kind, parameter in (("Person", "person_id"), ("Source", "source_id"))
+        for verb in ("get", "replace", "update")
+    },
+}
+
+
+class Linked(BasePlugin):
+    """Each response in `LINKS` names the operations it leads to (runs after `Named`)."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in operations.values():
+            responses = operation["responses"]
+            for status, links in LINKS.get(operation.get("operationId"), {}).items():
+                # flask-smorest keys statuses by number, apispec by text.
+                key = next(key for key in responses if str(key) == status)
+                responses[key] = {**responses[key], "links": links}
 
 
 class RateLimited(BasePlugin):
@@ -185,23 +247,26 @@ def spec_yaml(api) -> str:
 MERGE_PATCH = "application/merge-patch+json"
 
 
-def merge_patch_body(schema) -> dict:
+def merge_patch_body(schema: type[Schema]) -> dict:
     """The request body of a PATCH: an RFC 7396 merge patch of the fields `schema` (the PUT's)
-    writes, `null` removing one; a key it does not write is refused."""
-    names = sorted(field.data_key or name for name, field in schema().fields.items())
+    writes, each as the PUT takes it, `null` removing one that is neither required nor kept
+    by the server; a key it does not write is refused. Its component is `schema`'s name with
+    `Patch` for `Replace`."""
+    fields = {}
+    for name, field in schema().fields.items():
+        patched = copy.deepcopy(field)
+        patched.allow_none = field.allow_none or not (
+            field.required or field.metadata.get("readOnly")
+        )
+        patched.required = False
+        patched.load_default = missing  # a field left out is left as it is
+        fields[name] = patched
+    name = schema.__name__.replace("Replace", "Patch")
     return {
         "required": True,
-        "content": {
-            MERGE_PATCH: {
-                "schema": {
-                    "type": "object",
-                    "description": "RFC 7396 JSON Merge Patch of the record: the fields to "
-                    "change, `null` removing one, lists replaced whole",
-                    "properties": {name: {} for name in names},
-                    "additionalProperties": False,
-                }
-            }
-        },
+        "description": "RFC 7396 JSON Merge Patch of the record: the fields to change, `null` "
+        "removing one, lists replaced whole",
+        "content": {MERGE_PATCH: {"schema": Schema.from_dict(fields, name=name)}},
     }
 
 
@@ -211,7 +276,7 @@ IF_MATCH = {
     "in": "header",
     "name": "If-Match",
     "required": True,
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "minLength": 1},
     "description": "the record's current ETag: a write to an older version is a 412",
 }
 SECURED = {"security": [{SCHEME: []}]}

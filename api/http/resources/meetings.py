@@ -246,7 +246,7 @@ class MeetingItem(MethodView):
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     @blp.doc(
         parameters=[IF_MATCH],
-        requestBody=merge_patch_body(MeetingIn),
+        requestBody=merge_patch_body(MeetingReplace),
         **SECURED,
     )
     def patch(self, meeting_id, stored):
