@@ -4,11 +4,13 @@ Every setting is checked here, before anything starts: a value that cannot work 
 with a message naming the setting and what it expects.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
 from limits import parse_many
 from limits.errors import ConfigurationError
 from limits.storage import SCHEMES, storage_from_string
@@ -98,6 +100,50 @@ def _public_url(name: str, value) -> str | None:
     return text.rstrip("/")
 
 
+def _switch(name: str, value) -> bool:
+    text = str(value).strip().lower()
+    if text not in ("on", "off"):
+        raise ConfigError(f"{name}={value!r}: expected on or off")
+    return text == "on"
+
+
+def _networks(name: str, value) -> tuple:
+    """Comma-separated networks (`10.0.0.0/8, fd00::/8`), or none."""
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip())
+            for part in str(value or "").split(",")
+            if part.strip()
+        )
+    except ValueError as exc:
+        raise ConfigError(
+            f"{name}={value!r}: expected networks such as '10.1.0.0/16' ({exc})"
+        ) from None
+
+
+def _fernet_key(name: str, value) -> str | None:
+    if not value:
+        return None
+    try:
+        Fernet(str(value).strip())
+    except ValueError:
+        raise ConfigError(
+            f"{name}: expected a key as `python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'` prints one"
+        ) from None
+    return str(value).strip()
+
+
+def _seconds(name: str, value) -> float:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = 0
+    if not 0 < number <= 300:
+        raise ConfigError(f"{name}={value!r}: expected seconds, more than 0 and at most 300")
+    return number
+
+
 def _log_level(name: str, value) -> str:
     level = str(value).strip().upper()
     levels = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -118,6 +164,13 @@ SETTINGS = {
     "MEETINGS_LOG_LEVEL": ("INFO", _log_level),
     # Where `/v1/dumps/latest` keeps the package of the current data (a folder a database).
     "MEETINGS_DUMP_DIR": (None, lambda n, v: None if v is None else str(Path(v).expanduser())),
+    # Webhooks: the key their secrets are sealed with, where they may be sent, how long a
+    # receiver has to answer, and how long a worker holds a subscription (longer than that).
+    "MEETINGS_WEBHOOK_KEY": (None, _fernet_key),
+    "MEETINGS_WEBHOOK_ALLOW_LOOPBACK": ("off", _switch),
+    "MEETINGS_WEBHOOK_ALLOWED_NETWORKS": ("", _networks),
+    "MEETINGS_WEBHOOK_TIMEOUT": (10, _seconds),
+    "MEETINGS_WEBHOOK_LEASE": (60, _seconds),
 }
 
 

@@ -267,7 +267,7 @@ def cli_key(env: dict, name: str) -> str:
 
 
 @contextmanager
-def serve(folder: Path, env: dict, workers: int = 2):
+def serve(folder: Path, env: dict, workers: int = 2, args: tuple = ()):
     """`meetings serve` on a free loopback port, until the block ends (then SIGTERM)."""
     port = free_port()
     log = (folder / "server.log").open("w+")
@@ -281,6 +281,7 @@ def serve(folder: Path, env: dict, workers: int = 2):
             str(port),
             "--workers",
             str(workers),
+            *args,
         ],
         env=env,
         stdout=log,

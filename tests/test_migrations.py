@@ -137,6 +137,7 @@ def test_database_made_before_migrations_is_recognised(empty_database_url):
         "0012_filter_value_dates",
         "0013_stemmed_search",
         "0014_source_rights",
+        "0015_webhooks",
     ]
 
 

@@ -16,7 +16,11 @@ from api.migrations import LATEST, migrate
 
 def test_healthz_and_readyz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    assert client.get("/readyz").get_json() == {"status": "ready", "schema_version": LATEST}
+    assert client.get("/readyz").get_json() == {
+        "status": "ready",
+        "schema_version": LATEST,
+        "webhooks": {"active": 0, "disabled": 0, "backlog": 0},
+    }
 
 
 def test_readyz_is_503_on_an_old_schema(empty_database_url):

@@ -9,7 +9,15 @@ from api import db
 from api.config import load
 from api.http import access_log, auth, cors, public_url, ratelimit, request_limits, security
 from api.http.errors import ProblemErrors
-from api.http.openapi import DESCRIPTION, Linked, Named, RateLimited, Rules, SharedEnums
+from api.http.openapi import (
+    DESCRIPTION,
+    Linked,
+    Named,
+    RateLimited,
+    Rules,
+    SharedEnums,
+)
+from api.http.openapi_webhooks import add_webhooks
 from api.http.resources import (
     changes,
     countries,
@@ -22,10 +30,14 @@ from api.http.resources import (
     people,
     sources,
     topics,
+    webhook_log,  # noqa: F401 (its routes join the webhooks blueprint)
+    webhooks,
 )
 from schemas.meeting import PARTY_OBJECT, RESERVED_IDS
 from schemas.person import PersonRefIn
 from schemas.source import SourceRefIn
+from schemas.webhook import EVENT_TYPES
+from schemas.webhook import Event as WebhookEvent
 
 
 class MeetingIdConverter(BaseConverter):
@@ -81,9 +93,24 @@ def create_app(config: dict | None = None) -> Flask:
     api.spec.components.schema("PersonRefIn", schema=PersonRefIn)
     api.spec.components.schema("SourceRefIn", schema=SourceRefIn)
     api.spec.components.schema("PartyIn", PARTY_OBJECT)
+    # What a webhook subscription receives.
+    api.spec.components.schema("WebhookEvent", schema=WebhookEvent)
+    add_webhooks(api.spec, EVENT_TYPES)
     # flask-smorest names its own page-number pagination schema; these lists page by cursor.
     api.spec.components.schemas.pop("PaginationMetadata", None)
-    modules = (index, facets, meetings, changes, countries, people, sources, topics, dumps, health)
+    modules = (
+        index,
+        facets,
+        meetings,
+        changes,
+        countries,
+        people,
+        sources,
+        topics,
+        dumps,
+        webhooks,
+        health,
+    )
     for module in modules:
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.blp)

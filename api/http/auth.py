@@ -20,11 +20,15 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_key(name: str) -> str:
+# What a key may do: `write` meetings, people and sources; `admin`: manage webhooks.
+SCOPES = ("write", "admin")
+
+
+def create_key(name: str, scopes=("write",)) -> str:
     """A new key for `name`; only its hash is kept, so this is the one time it is seen."""
     key_id = secrets.token_hex(6)
     key = f"{PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
-    ApiKey.create(name=name, key_id=key_id, key_hash=_hash(key))
+    ApiKey.create(name=name, key_id=key_id, key_hash=_hash(key), scopes=" ".join(scopes))
     return key
 
 
@@ -42,9 +46,10 @@ def _unauthorized(detail: str, error: str | None):
     abort(401, message=detail, headers={"WWW-Authenticate": challenge})
 
 
-def authenticate() -> ApiKey:
-    """The valid, unrevoked key the request carries, with its write counted; else a 401, or a
-    429 once the client's address has failed too often or the key's writes are spent."""
+def authenticate(scope: str = "write") -> ApiKey:
+    """The valid, unrevoked key the request carries, with its write counted; else a 401, a
+    403 when the key lacks `scope`, or a 429 once the client's address has failed too often or
+    the key's writes are spent."""
     ratelimit.check_authentication_failures()
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
@@ -64,18 +69,28 @@ def authenticate() -> ApiKey:
     stored = row.key_hash if row else _hash(secrets.token_hex(16))
     if not hmac.compare_digest(stored, _hash(key)) or row is None or row.revoked_at:
         _unauthorized("The API key is not valid, or has been revoked.", "invalid_token")
+    if scope not in (row.scopes or "write").split():
+        abort(
+            403,
+            message=f"This key lacks the `{scope}` scope: `meetings keys create NAME --scope "
+            f"{scope}` makes one that has it.",
+            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
+        )
     ratelimit.spend_write(row.key_id)
     ApiKey.update(last_used_at=utcnow()).where(ApiKey.id == row.id).execute()
     api_key_used(row.name)
     return row
 
 
-def require_key(view):
-    """Writes need a valid key; reads stay public."""
+def require_key(scope: str = "write"):
+    """A view that needs a valid key with `scope` (reads of the records stay public)."""
 
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        g.api_key = authenticate()
-        return view(*args, **kwargs)
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            g.api_key = authenticate(scope)
+            return view(*args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate

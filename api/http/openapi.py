@@ -43,7 +43,7 @@ DESCRIPTION = "\n\n".join(
     ]
 )
 
-_ORDER = ("openapi", "info", "servers", "tags", "paths", "components")
+_ORDER = ("openapi", "info", "servers", "tags", "paths", "webhooks", "components")
 UNLIMITED = ("/healthz", "/readyz")
 
 
@@ -73,6 +73,15 @@ OPERATION_IDS = {
     ("get", "/v1/topics"): "listTopics",
     ("get", "/v1/dumps/latest"): "getLatestDump",
     ("get", "/v1/dumps/v{key}/{name}"): "getDumpFile",
+    ("get", "/v1/webhooks"): "listWebhooks",
+    ("post", "/v1/webhooks"): "createWebhook",
+    ("get", "/v1/webhooks/{webhook_id}"): "getWebhook",
+    ("patch", "/v1/webhooks/{webhook_id}"): "updateWebhook",
+    ("delete", "/v1/webhooks/{webhook_id}"): "deleteWebhook",
+    ("post", "/v1/webhooks/{webhook_id}/secret"): "rotateWebhookSecret",
+    ("get", "/v1/webhooks/{webhook_id}/deliveries"): "listWebhookDeliveries",
+    ("post", "/v1/webhooks/{webhook_id}/rewind"): "rewindWebhook",
+    ("post", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): "redeliverWebhook",
     ("get", "/healthz"): "getLiveness",
     ("get", "/readyz"): "getReadiness",
 }
@@ -280,3 +289,6 @@ IF_MATCH = {
     "description": "the record's current ETag: a write to an older version is a 412",
 }
 SECURED = {"security": [{SCHEME: []}]}
+# Webhooks: a key with the `admin` scope, which the operations' descriptions say (the spec's
+# scopes are OAuth's; this is a plain bearer token).
+ADMIN = SECURED

@@ -133,8 +133,10 @@ def _check_body_type() -> None:
         )
 
 
-def write(view=None, *, target=None):
+def write(view=None, *, target=None, scope: str = "write"):
     """Authenticate, then run the view in one transaction; Idempotency-Key replays answers.
+
+    The key must have `scope` (`write`, or `admin` for webhooks).
 
     With `target`, a function of the URL's arguments that finds and locks the record written
     (404, 410), its `If-Match` is checked (428, 412) before the body is read, and the view
@@ -142,11 +144,11 @@ def write(view=None, *, target=None):
     deadlock, a busy database) runs again, three times in all at most.
     """
     if view is None:
-        return functools.partial(write, target=target)
+        return functools.partial(write, target=target, scope=scope)
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        g.api_key = authenticate()
+        g.api_key = authenticate(scope)
         _check_body_type()
         key = request.headers.get(IDEMPOTENCY_HEADER)
         if key is not None and not 1 <= len(key) <= 200:

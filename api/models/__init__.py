@@ -18,6 +18,7 @@ from api.models.records import (
     Relation,
     Source,
 )
+from api.models.webhooks import Webhook, WebhookDelivery, WebhookMeeting
 
 __all__ = [
     "FILTER_COLUMNS",
@@ -40,6 +41,9 @@ __all__ = [
     "Relation",
     "Source",
     "Tombstone",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookMeeting",
     "compact_json",
     "compact_json_bytes",
     "utcnow",
@@ -62,4 +66,7 @@ MODELS = (
     Alias,
     ApiKey,
     IdempotentRequest,
+    Webhook,
+    WebhookDelivery,
+    WebhookMeeting,
 )

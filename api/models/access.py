@@ -18,6 +18,8 @@ class ApiKey(BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_used_at = DateTimeField(null=True)
     revoked_at = DateTimeField(null=True)
+    # What it may do, space-separated (migration 0015): `write`, `admin`.
+    scopes = CharField(max_length=100, default="write")
 
 
 class IdempotentRequest(BaseModel):

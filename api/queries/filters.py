@@ -138,3 +138,11 @@ def count(args: dict, values=None) -> int:
     where, params = conditions(args, matches(args) if values is None else values, walk=False)
     sql = 'SELECT COUNT(*) FROM "meeting" m' + (" WHERE " + " AND ".join(where) if where else "")
     return db.obj.execute_sql(sql, params).fetchone()[0]
+
+
+def includes(args: dict, meeting_id: str) -> bool:
+    """Whether the meeting is one of those `args` match (a webhook's filter)."""
+    where, params = conditions(args, matches(args), walk=False)
+    sql = 'SELECT 1 FROM "meeting" m WHERE m."id" = ' + db.obj.param
+    sql += "".join(f" AND {condition}" for condition in where)
+    return db.obj.execute_sql(sql, [meeting_id, *params]).fetchone() is not None

@@ -8,6 +8,7 @@ from peewee import PeeweeException
 from api.db import db
 from api.http.blueprint import Blueprint
 from api.migrations import LATEST, current_version
+from api.services.subscriptions import backlog_summary
 
 blp = Blueprint("health", __name__, description="Service health, for load balancers.")
 
@@ -16,9 +17,18 @@ class Health(Schema):
     status = fields.String(metadata={"example": "ok"})
 
 
+class WebhookBacklog(Schema):
+    active = fields.Integer(metadata={"description": "subscriptions being delivered"})
+    disabled = fields.Integer()
+    backlog = fields.Integer(
+        metadata={"description": "changes still to go, summed over active subscriptions"}
+    )
+
+
 class Readiness(Schema):
     status = fields.String(metadata={"example": "ready"})
     schema_version = fields.Integer(metadata={"example": LATEST})
+    webhooks = fields.Nested(WebhookBacklog)
 
 
 @blp.route("/healthz")
@@ -62,4 +72,4 @@ class Readyz(MethodView):
                 f"needs {LATEST}: run `meetings migrate`.",
                 headers={"Retry-After": "30"},
             )
-        return {"status": "ready", "schema_version": version}
+        return {"status": "ready", "schema_version": version, "webhooks": backlog_summary()}

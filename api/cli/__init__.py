@@ -1,52 +1,23 @@
-"""The `meetings` command: serve, init-db, seed, verify, keys, import, export, openapi."""
+"""The `meetings` command: serve, deliver, init-db, seed, verify, keys, import, export,
+openapi."""
 
 import functools
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import click
 
 from api import create_app, db
-from api.config import load
-from api.migrations import LATEST, current_version, exclusive, is_new, migrate
-from api.models import ApiKey, Change, Meeting
+from api.cli.deliver import deliver
+from api.cli.keys import keys
+from api.cli.setup import bind, schema_ready, seed_files
+from api.migrations import LATEST, exclusive, migrate
+from api.models import Change, Meeting
 from api.services import bulk
-from api.services.seeding import SeedError, default_seed_files, load_seeds, read_seed_file
+from api.services.seeding import SeedError, default_seed_files, read_seed_file
 from api.services.verify import Report, verify_seed
-from api.store.documents import instant
-
-
-def _schema_ready(create: bool = True) -> None:
-    """A new database gets the schema; one made by an older version must be migrated first."""
-    with db.db.connection_context():
-        new, version = is_new(), current_version()
-    if new and create:
-        migrate()
-    elif version < LATEST:
-        raise click.ClickException(
-            f"the database schema is at version {version}, this version of the API needs "
-            f"{LATEST}: run `meetings migrate` first"
-        )
-
-
-def _bind() -> str:
-    """Check every setting and bind the database; a bad setting stops the command, named."""
-    try:
-        url = load()["DATABASE_URL"]
-        db.bind(url)
-    except db.ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-    return url
-
-
-def _seed(paths, articles):
-    """Load seed files on the open connection; a rejected file stops the command."""
-    try:
-        summary = load_seeds(paths or None, articles_dir=articles)
-    except SeedError as exc:
-        raise click.ClickException(f"seed data rejected, nothing was loaded:\n{exc}") from None
-    return summary
 
 
 @click.group()
@@ -54,10 +25,14 @@ def main():
     """Meeting Records API: serve it, and manage its database."""
 
 
+main.add_command(keys)
+main.add_command(deliver)
+
+
 @main.command("init-db")
 def init_db():
     """Create the tables of a new database, or bring an older one up to date (safe twice)."""
-    url = _bind()
+    url = bind()
     applied = migrate()
     click.echo(
         f"schema at version {LATEST} in {url}"
@@ -68,7 +43,7 @@ def init_db():
 @main.command("migrate")
 def migrate_command():
     """Apply the schema migrations this version needs; does nothing when there are none."""
-    url = _bind()
+    url = bind()
     applied = migrate()
     if applied:
         click.echo(f"applied {', '.join(applied)}: {url} is at schema version {LATEST}")
@@ -85,10 +60,10 @@ def migrate_command():
 )
 def seed(files, articles):
     """Validate and load the seed files (all of them by default) in one transaction."""
-    _bind()
-    _schema_ready()
+    bind()
+    schema_ready()
     with db.db.connection_context():
-        click.echo(str(_seed(list(files), articles)))
+        click.echo(str(seed_files(list(files), articles)))
 
 
 @main.command()
@@ -115,63 +90,13 @@ def verify(files, articles):
         sys.exit(1)
 
 
-@main.group()
-def keys():
-    """API keys for writes: create, list, revoke."""
-
-
-@keys.command("create")
-@click.argument("name")
-def keys_create(name):
-    """Create a key called NAME and print it: it is shown this once, only its hash is kept."""
-    _bind()
-    _schema_ready()
-    with db.db.connection_context():
-        if ApiKey.get_or_none(ApiKey.name == name) is not None:
-            raise click.ClickException(f"a key called {name!r} exists already")
-        from api.http.auth import create_key
-
-        key = create_key(name)
-    click.echo(key)
-    click.echo("Keep it safe: it cannot be shown again.", err=True)
-
-
-@keys.command("list")
-def keys_list():
-    """Names, creation and last use of every key (never the keys themselves)."""
-    _bind()
-    _schema_ready()
-    with db.db.connection_context():
-        rows = list(ApiKey.select().order_by(ApiKey.name))
-    if not rows:
-        click.echo("no keys yet: `meetings keys create NAME` makes one", err=True)
-    for row in rows:
-        state = f"revoked {instant(row.revoked_at)}" if row.revoked_at else "active"
-        used = instant(row.last_used_at) or "never"
-        click.echo(f"{row.name}\tcreated {instant(row.created_at)}\tlast used {used}\t{state}")
-
-
-@keys.command("revoke")
-@click.argument("name")
-def keys_revoke(name):
-    """Revoke the key called NAME: writes with it get 401 from now on."""
-    _bind()
-    _schema_ready()
-    with db.db.connection_context():
-        from api.http.auth import revoke_key
-
-        if not revoke_key(name):
-            raise click.ClickException(f"no active key called {name!r}")
-    click.echo(f"revoked {name}")
-
-
 @main.command("import")
 @click.argument("file", type=click.File("rb"))
 def import_(file):
     """Import meetings from FILE (`-` for standard input), in UTF-8: NDJSON, a JSON array, or a
     seed file (.yaml). All or nothing: one invalid record and nothing is stored."""
-    _bind()
-    _schema_ready()
+    bind()
+    schema_ready()
     name = getattr(file, "name", "<stdin>")
     name = name if name != "<stdin>" else "stdin"
     # Bytes: the import reads them as UTF-8 itself, naming the line where they are not.
@@ -213,8 +138,8 @@ def export(fmt, folder):
 
     if (fmt == "datapackage") != (folder is not None):
         raise click.UsageError("FOLDER goes with --format datapackage, and only with it.")
-    _bind()
-    _schema_ready()
+    bind()
+    schema_ready()
     with db.db.connection_context(), db.db.atomic():  # one snapshot of the data
         if fmt == "datapackage":
             package = write_package(folder, data_version())
@@ -239,22 +164,40 @@ def default_workers() -> int:
     show_default="one per core, 2 to 8",
     type=click.IntRange(1, 64),
 )
-def serve(host, port, workers):
+@click.option(
+    "--deliver/--no-deliver",
+    default=None,
+    help="run a webhook delivery worker beside the API  [default: on SQLite only; on "
+    "PostgreSQL, run `meetings deliver` apart]",
+)
+def serve(host, port, workers, deliver):
     """Serve the API with granian; a database that never held a meeting gets the seeds first."""
-    url = _bind()
-    _schema_ready()
+    url = bind()
+    schema_ready()
     # A database that never held a meeting (not one deleted since) gets the seed records; the
     # lock keeps instances starting together on a new database from seeding it twice.
     with db.db.connection_context(), exclusive():
         if not Change.select().exists() and not Meeting.select().exists():
-            click.echo(f"new database at {url}: {_seed(None, None)}", err=True)
+            click.echo(f"new database at {url}: {seed_files(None, None)}", err=True)
     click.echo(f"serving http://{host}:{port}/v1/meetings (docs at /docs)", err=True)
     from api.http.public_url import served_at
     from api.http.serving import run
 
     # Links name the address served at, unless a public URL or trusted proxies say otherwise.
     app = functools.partial(create_app, {"SERVED_AT": served_at(host, port)})
-    run(app, host, port, workers)
+    worker = None
+    if deliver if deliver is not None else url.startswith("sqlite"):
+        # A process of its own (granian forks its workers: a thread here would share their
+        # database files), which ends with this one.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "deliver", "--parent", str(os.getpid())]
+        )
+    try:
+        run(app, host, port, workers)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
 
 
 @main.command()

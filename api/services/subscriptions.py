@@ -1,0 +1,86 @@
+"""Webhook subscriptions as the API manages them: where each stands, sending one change
+again, going back in the log, and deleting one."""
+
+import datetime as dt
+
+from api.models import Change, utcnow
+from api.models.webhooks import Webhook, WebhookDelivery, WebhookMeeting
+from api.services.deliveries import Settings, event_type, message_id, newest_seq, send
+from api.store.documents import instant
+
+
+def redeliver(hook: Webhook, delivery: WebhookDelivery, settings: Settings) -> WebhookDelivery:
+    """Sends a delivered (or failed) change again, now, beside the subscription's course."""
+    change = Change.get_by_id(delivery.seq)
+    now = utcnow()
+    outcome = send(hook, change, settings, now)
+    return WebhookDelivery.create(
+        webhook_id=hook.id,
+        seq=change.seq,
+        event_type=event_type(change),
+        record_id=change.meeting_id,
+        message_id=message_id(hook, change),
+        attempt=1,
+        at=now,
+        succeeded=outcome["error"] is None,
+        redelivery=True,
+        **outcome,
+    )
+
+
+def backlog(hook: Webhook) -> int:
+    """Changes after the subscription's cursor: to send, or to pass over."""
+    return Change.select().where(Change.seq > hook.cursor).count()
+
+
+def seconds(count: int) -> dt.timedelta:
+    return dt.timedelta(seconds=count)
+
+
+def rewind(hook: Webhook, from_seq: int) -> None:
+    """Every change from `from_seq` on goes again, in order, from the next step."""
+    Webhook.update(
+        cursor=min(from_seq - 1, newest_seq()),
+        attempts=0,
+        next_attempt_at=None,
+        failing_since=None,
+        revision=Webhook.revision + 1,
+        updated_at=utcnow(),
+    ).where(Webhook.id == hook.id).execute()
+
+
+def forget(webhook_id: str) -> None:
+    """A deleted subscription: it, its log and the meetings it was sent."""
+    WebhookDelivery.delete().where(WebhookDelivery.webhook_id == webhook_id).execute()
+    WebhookMeeting.delete().where(WebhookMeeting.webhook_id == webhook_id).execute()
+    Webhook.delete().where(Webhook.id == webhook_id).execute()
+
+
+def shown(delivery: WebhookDelivery) -> dict:
+    return {
+        "id": delivery.id,
+        "seq": delivery.seq,
+        "event_type": delivery.event_type,
+        "record_id": delivery.record_id,
+        "message_id": delivery.message_id,
+        "attempt": delivery.attempt,
+        "at": instant(delivery.at),
+        "succeeded": delivery.succeeded,
+        "status_code": delivery.status_code,
+        "latency_ms": delivery.latency_ms,
+        "error": delivery.error,
+        "redelivery": delivery.redelivery,
+    }
+
+
+def backlog_summary() -> dict:
+    """For `/readyz`: how many subscriptions are active or disabled, and the changes still to
+    go to the active ones."""
+    newest = newest_seq()
+    active = list(Webhook.select(Webhook.cursor).where(Webhook.disabled_at.is_null()))
+    disabled = Webhook.select().where(Webhook.disabled_at.is_null(False)).count()
+    return {
+        "active": len(active),
+        "disabled": disabled,
+        "backlog": sum(max(newest - hook.cursor, 0) for hook in active),
+    }

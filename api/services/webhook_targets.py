@@ -1,0 +1,58 @@
+"""Where webhooks may be sent: not to the server's own network (SSRF).
+
+A target is an `https` URL whose host resolves only to public addresses. Loopback is allowed
+(over `http` too) when `MEETINGS_WEBHOOK_ALLOW_LOOPBACK` is on, for tests and local use, and
+the networks `MEETINGS_WEBHOOK_ALLOWED_NETWORKS` lists are allowed whatever they are. Private,
+link-local (cloud metadata at 169.254.169.254 among them), shared, reserved and multicast
+addresses are refused. The host is resolved when the subscription is written and again before
+each delivery, so a name that later resolves elsewhere is caught; redirects are not followed.
+"""
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+class TargetRefused(ValueError):
+    """A target URL the server will not send to; the message says why."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    allow_loopback: bool = False
+    allowed_networks: tuple = ()
+
+
+def _addresses(host: str, port: int) -> list:
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise TargetRefused(f"The host {host!r} does not resolve.") from None
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in found]
+
+
+def check(url: str, policy: Policy) -> None:
+    """Nothing, or TargetRefused naming what is wrong with sending to `url`."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise TargetRefused("The URL's port is not valid.") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise TargetRefused("The URL must be https://host/…")
+    if parts.username or parts.password:
+        raise TargetRefused("The URL may not hold a user name or password.")
+    for address in _addresses(parts.hostname, port):
+        mapped = getattr(address, "ipv4_mapped", None) or address
+        if any(mapped in network for network in policy.allowed_networks):
+            continue
+        if mapped.is_loopback and policy.allow_loopback:
+            continue
+        if not mapped.is_global or mapped.is_multicast:
+            raise TargetRefused(
+                f"The host {parts.hostname!r} resolves to {address}, which is not a public "
+                "address: private, loopback, link-local and metadata addresses are refused."
+            )
+        if parts.scheme != "https":
+            raise TargetRefused("The URL must be https (http is for loopback only).")
