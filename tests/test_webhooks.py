@@ -5,6 +5,7 @@ The worker runs here in process, one step at a time, with the clock it is given:
 schedule is asserted from the times it sets, not by waiting for them."""
 
 import datetime as dt
+import hashlib
 
 import pytest
 from conftest import assert_problem, new_meeting
@@ -15,6 +16,7 @@ from webhook_receiver import Receiver, event_of, ids
 
 from api import create_app, db
 from api.http.auth import create_key
+from api.migrations import migrate
 from api.models import Change, utcnow
 from api.models.webhooks import Webhook
 from api.services import deliveries, webhook_targets
@@ -371,3 +373,37 @@ def test_the_spec_describes_the_events_and_readyz_the_backlog(hooks):
     assert (
         stored(made["id"]).cursor == Change.select(Change.seq).order_by(Change.seq.desc()).scalar()
     )
+
+
+def test_a_target_is_checked_again_before_each_delivery(hooks):
+    """A target allowed when written but not when sent (a name that came to resolve to a
+    private address, or a setting changed) gets nothing; the attempt says why."""
+    made = subscribe(hooks)
+    create(hooks, id="not-sent")
+    strict = deliveries.Settings(key=SETTINGS.key, policy=webhook_targets.Policy(), timeout=5)
+    with db.db.connection_context():
+        while deliveries.step(strict, "strict-worker"):
+            if stored(made["id"]).attempts:
+                break
+    assert hooks["receiver"].received == []
+    log = hooks["client"].get(f"/v1/webhooks/{made['id']}/deliveries", headers=hooks["admin"])
+    attempt = log.get_json()["data"][0]
+    assert not attempt["succeeded"] and attempt["status_code"] is None
+    assert "not a public address" in attempt["error"]
+
+
+def test_keys_made_before_scopes_keep_writing_and_cannot_manage_webhooks(empty_database_url):
+    db.bind(empty_database_url)
+    key = "mr_0123456789ab_before-scopes"
+    with db.db.connection_context():
+        migrate(upto=14)
+        db.db.execute_sql(
+            'INSERT INTO "api_key" ("name", "key_id", "key_hash", "created_at") '
+            f"VALUES ('old', '0123456789ab', {db.db.param}, {db.db.param})",
+            (hashlib.sha256(key.encode()).hexdigest(), utcnow()),
+        )
+        migrate()
+    client = create_app({"DATABASE_URL": empty_database_url, "TESTING": True}).test_client()
+    auth = {"Authorization": f"Bearer {key}", **JSON}
+    assert client.post("/v1/meetings", json=new_meeting(), headers=auth).status_code == 201
+    assert_problem(client.get("/v1/webhooks", headers=auth), 403)
