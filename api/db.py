@@ -21,6 +21,10 @@ SQLITE_PRAGMAS = {
 }
 
 
+# Seconds to wait for PostgreSQL to accept a connection.
+CONNECT_TIMEOUT = 5
+
+
 class ConfigError(ValueError):
     """A setting that cannot work; start-up stops with its message."""
 
@@ -47,6 +51,9 @@ def make_database(url: str):
             raise ConfigError(f"DATABASE_URL {url!r}: no database name")
         return PostgresqlDatabase(
             unquote(parsed.path.lstrip("/")),
+            # A server that does not answer fails the request (a 503) within seconds, rather
+            # than holding it; a restarting one refuses at once.
+            connect_timeout=CONNECT_TIMEOUT,
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
             host=parsed.hostname,

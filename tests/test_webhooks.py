@@ -167,7 +167,9 @@ def test_creates_updates_and_deletes_arrive_in_order_signed(hooks):
     assert events[0]["data"]["record"]["id"] == "pushed-call"
     assert events[1]["data"]["record"]["duration_minutes"] == 20
     assert events[2]["data"]["tombstone"]["id"] == "pushed-call"
-    assert ids(receiver.received) == [f"msg_{made['id']}_{seq}" for seq in seqs]
+    assert [i.rsplit("_", 1)[0] for i in ids(receiver.received)] == [
+        f"msg_{made['id']}_{seq}" for seq in seqs
+    ]
     with pytest.raises(WebhookVerificationError):
         Verifier("whsec_" + "A" * 43).verify(
             receiver.received[0]["body"], receiver.received[0]["headers"]

@@ -2,13 +2,14 @@
 
 import flask_smorest
 from flask import Flask
+from peewee import InterfaceError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 from api import db
 from api.config import load
 from api.http import access_log, auth, cors, public_url, ratelimit, request_limits, security
-from api.http.errors import ProblemErrors
+from api.http.errors import ProblemErrors, database_unavailable
 from api.http.openapi import (
     DESCRIPTION,
     Linked,
@@ -80,6 +81,9 @@ def create_app(config: dict | None = None) -> Flask:
         }
     )
     api.init_app(app)
+    # The database away (down, restarting, a broken connection): a 503, never a 500.
+    for error in (OperationalError, InterfaceError):
+        app.register_error_handler(error, database_unavailable)
     api.register_converter(MeetingIdConverter, lambda converter: {"type": "string", "minLength": 1})
     api.spec.components.security_scheme(
         auth.SCHEME,

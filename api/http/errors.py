@@ -8,6 +8,7 @@ from flask_smorest import abort
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from api.db import close_after_error
 from api.http.public_url import query_as_sent, redact_text
 from api.store import documents
 from api.store.renames import target
@@ -19,6 +20,25 @@ PROBLEM_TYPE = "application/problem+json"
 # The kinds of record that can be renamed, keeping their old ids (`api.store.renames`).
 RENAMEABLE = ("meeting", "person", "source")
 TITLES = {413: "Content Too Large", 414: "URI Too Long", 422: "Unprocessable Content"}
+
+
+# How long a client waits before it tries again while the database is away.
+DATABASE_RETRY_SECONDS = 5
+
+
+def database_unavailable(error: Exception) -> Response:
+    """A request the database could not answer (it is down, restarting, or its connection
+    broke): a 503 with Retry-After, never a 500. The worker's connection is dropped, so that
+    the next request opens a new one: once the database is back, the next request is served."""
+    current_app.logger.warning(
+        "database unavailable on %s: %s: %s", request.path, type(error).__name__, error
+    )
+    close_after_error()
+    return problem(
+        503,
+        f"The database is unavailable ({type(error).__name__}); retry in a few seconds.",
+        headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
+    )
 
 
 def problem(status: int, detail: str, *, errors=None, headers=None) -> Response:

@@ -141,7 +141,8 @@ def write(view=None, *, target=None, scope: str = "write"):
     With `target`, a function of the URL's arguments that finds and locks the record written
     (404, 410), its `If-Match` is checked (428, 412) before the body is read, and the view
     gets the record as `stored`. A transaction that loses a race with another writer (a
-    deadlock, a busy database) runs again, three times in all at most.
+    deadlock, a busy database) runs again, three times in all at most; then, or when the
+    database is away, the answer is a 503 with Retry-After.
     """
     if view is None:
         return functools.partial(write, target=target, scope=scope)
@@ -161,16 +162,11 @@ def write(view=None, *, target=None, scope: str = "write"):
             try:
                 return _attempt(view, target, key, args, kwargs)
             except OperationalError:
-                if db.obj.in_transaction():
+                # The last attempt's error, or one inside an outer transaction, goes to the
+                # app's handler: a 503 with Retry-After.
+                if db.obj.in_transaction() or attempt == ATTEMPTS:
                     raise
-                if attempt == ATTEMPTS:
-                    break
                 time.sleep(0.02 * attempt)
-        abort(
-            503,
-            message="The write kept colliding with concurrent writes; retry it shortly.",
-            headers={"Retry-After": "1"},
-        )
 
     return wrapper
 

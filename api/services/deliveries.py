@@ -153,8 +153,11 @@ def _next(hook: Webhook) -> tuple[Change | None, int]:
 
 
 def message_id(hook: Webhook, change: Change) -> str:
-    """The same for every attempt at one change, so that a receiver can drop repeats."""
-    return f"msg_{hook.id}_{change.seq}"
+    """The same for every attempt at one change, so that a receiver can drop repeats; with the
+    change's time, so that a `seq` handed out again after a restore from a backup makes
+    another id."""
+    at = change.at if isinstance(change.at, dt.datetime) else dt.datetime.fromisoformat(change.at)
+    return f"msg_{hook.id}_{change.seq}_{at:%Y%m%dT%H%M%S}"
 
 
 def send(hook: Webhook, change: Change, settings: Settings, now: dt.datetime) -> dict:

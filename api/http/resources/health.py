@@ -49,8 +49,8 @@ class Readyz(MethodView):
     def get(self):
         """Readiness
 
-        200 when the database answers and its schema is the one this version needs; else a
-        503 problem saying which. Load balancers send traffic only to ready instances.
+        200 when the database answers and its schema is the one this version needs (or a newer
+        one, during a rolling deploy); else a 503 problem saying which. Load balancers send traffic only to ready instances.
         """
         try:
             # Check on a new connection: the one a worker keeps would not notice a database
@@ -65,7 +65,9 @@ class Readyz(MethodView):
                 message=f"The database cannot be reached: {type(exc).__name__}.",
                 headers={"Retry-After": "5"},
             )
-        if version != LATEST:
+        # A newer schema is ready too: migrations within v1 only add, so instances of the
+        # version before keep serving while a rolling deploy replaces them.
+        if version < LATEST:
             abort(
                 503,
                 message=f"The database schema is at version {version}, this version "
