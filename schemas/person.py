@@ -2,8 +2,8 @@
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from .fields import SENT_BACK, URL_ID, CountryCode, JsonInteger, slug, slugify
-from .source import MeetingBrief
+from .fields import CountryCode, slug, slugify
+from .source import MeetingBrief, SentBack
 
 _name = validate.Length(min=1, max=200)
 NAME = "as its bearer and the sources write it: family name first for Korean and Chinese names"
@@ -58,17 +58,9 @@ class PersonRefIn(Schema):
             raise ValidationError("Cannot derive an id from this name.", field_name="id")
 
 
-class PersonReplace(PersonIn):
+class PersonReplace(SentBack, PersonIn):
     """A person as a PUT sends it, which may be the record exactly as a GET returned it: the
     fields the server keeps are then compared with the stored ones, not written."""
-
-    id = fields.String(validate=slug, metadata=URL_ID)
-    meeting_count = JsonInteger(metadata=SENT_BACK)
-    meetings = fields.List(fields.Raw(), metadata=SENT_BACK)
-    aliases = fields.List(fields.String(), metadata=SENT_BACK)
-    created_at = fields.String(metadata={**SENT_BACK, "format": "date-time"})
-    updated_at = fields.String(metadata={**SENT_BACK, "format": "date-time"})
-    revision = JsonInteger(metadata=SENT_BACK)
 
 
 class Person(Schema):

@@ -103,20 +103,26 @@ class SourceRefIn(Schema):
     rights = fields.String(allow_none=True, validate=_rights, metadata={"description": _RIGHTS})
 
 
-class SourceReplace(SourceIn):
-    """A source as a PUT sends it, which may be the record exactly as a GET returned it: the
-    fields the server keeps, and the seeded article's, are then compared with the stored ones,
-    not written."""
+class SentBack(Schema):
+    """What a GET of a person or a source shows that the server keeps, which a PUT may send
+    back as it was shown: the URL's id, the meetings, the instants and the revision."""
 
     id = fields.String(validate=slug, metadata=URL_ID)
-    seed_file = fields.String(allow_none=True, metadata={"description": _ARTICLE, "readOnly": True})
-    sha256 = fields.String(allow_none=True, metadata={"description": _ARTICLE, "readOnly": True})
     meeting_count = JsonInteger(metadata=SENT_BACK)
     meetings = fields.List(fields.Raw(), metadata=SENT_BACK)
     aliases = fields.List(fields.String(), metadata=SENT_BACK)
     created_at = fields.String(metadata={**SENT_BACK, "format": "date-time"})
     updated_at = fields.String(metadata={**SENT_BACK, "format": "date-time"})
     revision = JsonInteger(metadata=SENT_BACK)
+
+
+class SourceReplace(SentBack, SourceIn):
+    """A source as a PUT sends it, which may be the record exactly as a GET returned it: the
+    fields the server keeps, and the seeded article's, are then compared with the stored ones,
+    not written."""
+
+    seed_file = fields.String(allow_none=True, metadata={"description": _ARTICLE, "readOnly": True})
+    sha256 = fields.String(allow_none=True, metadata={"description": _ARTICLE, "readOnly": True})
 
 
 class SourceRef(Schema):

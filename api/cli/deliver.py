@@ -1,6 +1,5 @@
 """`meetings deliver`: the webhook delivery worker."""
 
-import datetime as dt
 import os
 import signal
 import threading
@@ -9,19 +8,7 @@ import click
 
 from api.cli.setup import bind, schema_ready
 from api.config import load
-from api.services import deliveries, webhook_secrets, webhook_targets
-
-
-def worker_settings(config: dict) -> deliveries.Settings:
-    return deliveries.Settings(
-        key=webhook_secrets.server_key(config["MEETINGS_WEBHOOK_KEY"]),
-        policy=webhook_targets.Policy(
-            allow_loopback=config["MEETINGS_WEBHOOK_ALLOW_LOOPBACK"],
-            allowed_networks=config["MEETINGS_WEBHOOK_ALLOWED_NETWORKS"],
-        ),
-        timeout=config["MEETINGS_WEBHOOK_TIMEOUT"],
-        lease=dt.timedelta(seconds=config["MEETINGS_WEBHOOK_LEASE"]),
-    )
+from api.services import deliveries
 
 
 def _watch(parent: int, stop: threading.Event) -> None:
@@ -51,5 +38,5 @@ def deliver(poll, parent):
     if parent:
         # `meetings serve`'s worker: gone with it, however it ended.
         threading.Thread(target=_watch, args=(parent, stop), daemon=True).start()
-    deliveries.run(worker_settings(load()), stop, poll=poll)
+    deliveries.run(deliveries.settings_from(load()), stop, poll=poll)
     click.echo("stopped", err=True)

@@ -61,6 +61,19 @@ class Settings:
     lease: dt.timedelta = dt.timedelta(seconds=60)
 
 
+def settings_from(config: dict) -> Settings:
+    """The worker's settings from the app's (`api.config.load`)."""
+    return Settings(
+        key=webhook_secrets.server_key(config["MEETINGS_WEBHOOK_KEY"]),
+        policy=webhook_targets.Policy(
+            allow_loopback=config["MEETINGS_WEBHOOK_ALLOW_LOOPBACK"],
+            allowed_networks=config["MEETINGS_WEBHOOK_ALLOWED_NETWORKS"],
+        ),
+        timeout=config["MEETINGS_WEBHOOK_TIMEOUT"],
+        lease=dt.timedelta(seconds=config["MEETINGS_WEBHOOK_LEASE"]),
+    )
+
+
 def event_type(change: Change) -> str:
     return f"{change.type}.{change.op}"
 

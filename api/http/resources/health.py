@@ -50,7 +50,8 @@ class Readyz(MethodView):
         """Readiness
 
         200 when the database answers and its schema is the one this version needs (or a newer
-        one, during a rolling deploy); else a 503 problem saying which. Load balancers send traffic only to ready instances.
+        one, during a rolling deploy); else a 503 problem saying which. Load balancers send
+        traffic only to ready instances.
         """
         try:
             # Check on a new connection: the one a worker keeps would not notice a database

@@ -1,6 +1,5 @@
 """Webhook subscriptions: push of the change log, managed with `admin` keys."""
 
-import datetime as dt
 import json
 import secrets
 
@@ -47,16 +46,7 @@ def admin_errors(view):
 
 
 def settings() -> deliveries.Settings:
-    config = current_app.config
-    return deliveries.Settings(
-        key=webhook_secrets.server_key(config["MEETINGS_WEBHOOK_KEY"]),
-        policy=webhook_targets.Policy(
-            allow_loopback=config["MEETINGS_WEBHOOK_ALLOW_LOOPBACK"],
-            allowed_networks=config["MEETINGS_WEBHOOK_ALLOWED_NETWORKS"],
-        ),
-        timeout=config["MEETINGS_WEBHOOK_TIMEOUT"],
-        lease=dt.timedelta(seconds=config["MEETINGS_WEBHOOK_LEASE"]),
-    )
+    return deliveries.settings_from(current_app.config)
 
 
 def _check_target(url: str) -> None:
