@@ -59,6 +59,10 @@ class PageArgs(Schema):
     )
 
 
+# The most values a repeatable filter takes: a URL of them all stays well under the URL limit.
+REPEATS = 20
+
+
 class MeetingFilters(Schema):
     """The meetings list's filters: every one given must match."""
 
@@ -67,6 +71,7 @@ class MeetingFilters(Schema):
 
     country = fields.List(
         CountryCode(),
+        validate=validate.Length(max=REPEATS),
         metadata={
             "description": "a state taking part; repeat to require several (all must take part)"
         },
@@ -91,6 +96,7 @@ class MeetingFilters(Schema):
     location_country = CountryCode(metadata={"description": "country where the meeting was held"})
     topic = fields.List(
         fields.String(validate=topic),
+        validate=validate.Length(max=REPEATS),
         metadata={"description": "a topic tag; repeat to require several (all must be held)"},
     )
     q = fields.String(

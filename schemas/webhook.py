@@ -18,7 +18,10 @@ EVENT_TYPES = (
     "source.renamed",
 )
 MEETING_EVENTS = EVENT_TYPES[:4]
-TARGET_PATTERN = r"^https?://[^\s/?#@]+(/[!-~]*)?$"
+# An http(s) URL of a host name or an IP literal, the rest printable ASCII (percent-encoded).
+TARGET_PATTERN = (
+    r"^https?://([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#][!-~]*)?$"
+)
 GRACE = 7 * 24 * 3600
 _EVENTS = {
     "description": "the changes to send: meetings' by default; people's and sources' "

@@ -476,3 +476,10 @@ def test_the_server_refuses_a_chunked_body_over_the_limit_with_a_413_problem(ser
     response = send(remote, auth, method, chunked(3000))  # just at the limit: read, not JSON
     assert_problem(response, 422 if method == "patch" else 400)
     assert state(remote) == before
+
+
+@pytest.mark.parametrize("name, value", [("country", "JP"), ("topic", "north-korea")])
+def test_a_repeatable_filter_takes_twenty_values_at_most(client, name, value):
+    query = "&".join([f"{name}={value}"] * 21)
+    assert_problem(client.get(f"{MEETINGS}?{query}"), 422, name)
+    assert client.get(f"{MEETINGS}?{'&'.join([f'{name}={value}'] * 20)}").status_code == 200

@@ -19,7 +19,7 @@ def test_healthz_and_readyz(client):
     assert client.get("/readyz").get_json() == {
         "status": "ready",
         "schema_version": LATEST,
-        "webhooks": {"active": 0, "disabled": 0, "backlog": 0},
+        "webhooks": {"active": 0, "disabled": 0, "backlog": 0, "subscriptions": []},
     }
 
 

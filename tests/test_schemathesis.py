@@ -2,11 +2,13 @@
 (`meetings serve`), with every check, configured by the committed `schemathesis.toml`."""
 
 import os
+import subprocess
 
 import pytest
 import schemathesis
-from conftest import ROOT, cli_key, serve
+from conftest import ROOT, serve
 from hypothesis import HealthCheck, settings
+from processes import meetings_command
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.config import SchemathesisConfig
 
@@ -32,20 +34,39 @@ def server(databases, tmp_path_factory):
         "MEETINGS_AUTH_FAILURE_LIMIT": "off",
     }
     with serve(folder, env, workers=1) as running:
-        yield {**running, "key": cli_key(env, "schemathesis")}
+        # A key of both scopes: the writes of records and of webhook subscriptions are tried.
+        made = subprocess.run(
+            [*meetings_command(), "keys", "create", "schemathesis"]
+            + ["--scope", "write", "--scope", "admin"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        yield {**running, "key": made.stdout.strip()}
     databases.drop(url)
 
 
 def documented_refusal(case, response) -> bool:
     """Whether a refusal of schema-valid input is one the spec documents beyond its schemas:
     an opaque cursor the server never issued, `from` after `to`, `sort=relevance` without
-    `q`, or a written meeting that breaks one of its rules across fields and records
-    (`BEYOND_SCHEMA`: each such 422 names only fields those rules cover)."""
+    `q`, a webhook target that does not resolve to a public address, or a written meeting
+    that breaks one of its rules across fields and records (`BEYOND_SCHEMA`: each such 422
+    names only fields those rules cover)."""
     if response.status_code != 422:
         return False
     errors = set(response.json().get("errors", {}))
     if case.method == "GET":
         return bool(errors) and errors <= {"cursor", "from", "sort"}
+    if case.path.startswith("/v1/webhooks"):
+        # A target that is not a public address, or a filter whose `from` is after `to`.
+        problem = response.json().get("errors", {})
+        return (
+            bool(errors)
+            and errors <= {"url", "filter"}
+            and set(problem.get("filter", {})) <= {"from"}
+        )
     return case.path.startswith("/v1/meetings") and bool(errors) and errors <= set(BEYOND_SCHEMA)
 
 
@@ -79,4 +100,5 @@ def test_the_documented_refusals_are_those_the_spec_states():
     assert all(f"`{field}`" in stated for field in BEYOND_SCHEMA)
     intro = spec["info"]["description"]
     assert "`cursor`" in intro and "`from` may not fall after `to`" in intro
+    assert "webhook's `url` must resolve to public addresses only" in intro
     assert "`sort=relevance` needs `q`" in intro

@@ -118,6 +118,8 @@ def test_write_keys_cannot_manage_subscriptions(hooks):
         "http://93.184.216.34/hooks",  # public, but not https
         "https://no-such-host.invalid/hooks",
         "https://user:secret@93.184.216.34/hooks",
+        "https://\u00dd[x/hooks",  # no host at all (this was a 500)
+        "https://[::1/hooks",
     ],
 )
 def test_targets_that_are_not_public_https_are_refused(database_url, url):
@@ -369,7 +371,12 @@ def test_the_spec_describes_the_events_and_readyz_the_backlog(hooks):
     ready = hooks["client"].get("/readyz").get_json()
     # The meeting's change, and those of the person and source it made.
     written = deliveries.newest_seq() - made["cursor"]
-    assert written >= 1 and ready["webhooks"] == {"active": 1, "disabled": 0, "backlog": written}
+    assert written >= 1 and ready["webhooks"] == {
+        "active": 1,
+        "disabled": 0,
+        "backlog": written,
+        "subscriptions": [{"id": made["id"], "enabled": True, "backlog": written}],
+    }
     drain()
     assert hooks["client"].get("/readyz").get_json()["webhooks"]["backlog"] == 0
     assert (

@@ -34,8 +34,9 @@ DESCRIPTION = "\n\n".join(
         "What the schemas cannot state: a `cursor` and an `ETag` are opaque values the "
         "server issues, and one it did not issue is a 422 (cursor) or a 412 (`If-Match`); "
         "`from` may not fall after `to`; `sort=relevance` needs `q`; no text may hold U+0000 "
-        "(NUL), which is a 400; and a written meeting's rules across records are listed with "
-        "its schema (`MeetingWrite`).",
+        "(NUL), which is a 400; a webhook's `url` must resolve to public addresses only "
+        "(`https`; see the README), else a 422 naming it; and a written meeting's rules "
+        "across records are listed with its schema (`MeetingWrite`).",
         "Every response carries an `X-Request-ID` (the client's, or a new one) that the "
         "server's log line for the request names too. A client over a rate limit gets a 429 "
         "problem with `Retry-After`; responses carry `RateLimit-Limit`, `RateLimit-Remaining` "

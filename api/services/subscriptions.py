@@ -74,13 +74,20 @@ def shown(delivery: WebhookDelivery) -> dict:
 
 
 def backlog_summary() -> dict:
-    """For `/readyz`: how many subscriptions are active or disabled, and the changes still to
-    go to the active ones."""
+    """For `/readyz`: each subscription's backlog (the changes after its cursor, by `seq`) and
+    whether it is enabled, and the totals."""
     newest = newest_seq()
-    active = list(Webhook.select(Webhook.cursor).where(Webhook.disabled_at.is_null()))
-    disabled = Webhook.select().where(Webhook.disabled_at.is_null(False)).count()
+    hooks = list(
+        Webhook.select(Webhook.id, Webhook.cursor, Webhook.disabled_at).order_by(Webhook.id)
+    )
+    each = [
+        {"id": h.id, "enabled": h.disabled_at is None, "backlog": max(newest - h.cursor, 0)}
+        for h in hooks
+    ]
+    active = [h for h in each if h["enabled"]]
     return {
         "active": len(active),
-        "disabled": disabled,
-        "backlog": sum(max(newest - hook.cursor, 0) for hook in active),
+        "disabled": len(each) - len(active),
+        "backlog": sum(h["backlog"] for h in active),
+        "subscriptions": each,
     }

@@ -34,11 +34,11 @@ def _addresses(host: str, port: int) -> list:
 
 def check(url: str, policy: Policy) -> None:
     """Nothing, or TargetRefused naming what is wrong with sending to `url`."""
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise TargetRefused("The URL's port is not valid.") from None
+        raise TargetRefused("The URL's host or port is not valid.") from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise TargetRefused("The URL must be https://host/…")
     if parts.username or parts.password:

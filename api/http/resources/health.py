@@ -17,12 +17,19 @@ class Health(Schema):
     status = fields.String(metadata={"example": "ok"})
 
 
+class SubscriptionBacklog(Schema):
+    id = fields.String()
+    enabled = fields.Boolean()
+    backlog = fields.Integer(metadata={"description": "changes after its cursor, by `seq`"})
+
+
 class WebhookBacklog(Schema):
     active = fields.Integer(metadata={"description": "subscriptions being delivered"})
     disabled = fields.Integer()
     backlog = fields.Integer(
         metadata={"description": "changes still to go, summed over active subscriptions"}
     )
+    subscriptions = fields.List(fields.Nested(SubscriptionBacklog))
 
 
 class Readiness(Schema):
