@@ -4,7 +4,9 @@ loopback, every event verified with the `standardwebhooks` package."""
 import os
 import signal
 import subprocess
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -56,28 +58,23 @@ def stop(*processes: subprocess.Popen) -> None:
         WORKERS.remove((process, log))
 
 
-def subscribe(base: str, env: dict, url: str) -> dict:
-    """A subscription made with an admin key that `meetings keys create --scope admin` made."""
-    admin = subprocess.run(
-        [
-            *meetings_command(),
-            "keys",
-            "create",
-            f"admin-{uuid.uuid4().hex[:8]}",
-            "--scope",
-            "admin",
-        ],
+def hook_admin(env: dict) -> dict:
+    """A key that `meetings keys create --scope admin` made, as an operator would."""
+    made = subprocess.run(
+        [*meetings_command(), "keys", "create", f"admin-{uuid.uuid4().hex[:8]}"]
+        + ["--scope", "admin"],
         env=env,
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
-    ).stdout.strip()
+    )
+    return {"Authorization": f"Bearer {made.stdout.strip()}"}
+
+
+def subscribe(base: str, env: dict, url: str) -> dict:
     response = requests.post(
-        f"{base}/v1/webhooks",
-        json={"url": url},
-        headers={"Authorization": f"Bearer {admin}"},
-        timeout=30,
+        f"{base}/v1/webhooks", json={"url": url}, headers=hook_admin(env), timeout=30
     )
     assert response.status_code == 201, response.text
     return response.json()
@@ -185,3 +182,30 @@ def test_meetings_serve_delivers_on_the_embedded_default(tmp_path):
     # Without MEETINGS_WEBHOOK_KEY the secrets are sealed with a key file of the data folder.
     key_file = tmp_path / "webhook.key"
     assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_concurrent_changes_of_one_subscription_with_one_etag_let_exactly_one_win(env, tmp_path):
+    """Several rounds on the real server: of 6 PATCHes holding the same ETag, one is applied
+    and the others are 412s, whichever instance thread takes them."""
+    with Receiver() as receiver, serve(tmp_path, env, 2, ("--no-deliver",)) as running:
+        base = running["base"]
+        hook = subscribe(base, env, receiver.url)
+        admin = hook_admin(env)
+        path = f"{base}/v1/webhooks/{hook['id']}"
+        for round_ in range(5):
+            tag = requests.get(path, headers=admin, timeout=30).headers["ETag"]
+            start = threading.Barrier(6)
+
+            def patch(number, tag=tag, start=start, round_=round_):
+                start.wait(timeout=30)
+                headers = {**admin, "Content-Type": "application/merge-patch+json", "If-Match": tag}
+                body = {"description": f"round {round_}, writer {number}"}
+                return requests.patch(path, json=body, headers=headers, timeout=60)
+
+            with ThreadPoolExecutor(6) as pool:
+                statuses = sorted(r.status_code for r in pool.map(patch, range(6)))
+            assert statuses == [200, 412, 412, 412, 412, 412], statuses
+            shown = requests.get(path, headers=admin, timeout=30).json()
+            assert shown["revision"] == round_ + 2 and shown["description"].startswith(
+                f"round {round_},"
+            )
