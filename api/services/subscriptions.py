@@ -1,8 +1,6 @@
 """Webhook subscriptions as the API manages them: where each stands, sending one change
 again, going back in the log, and deleting one."""
 
-import datetime as dt
-
 from api.models import Change, utcnow
 from api.models.webhooks import Webhook, WebhookDelivery, WebhookMeeting
 from api.services.deliveries import Settings, event_type, message_id, newest_seq, send
@@ -33,17 +31,17 @@ def backlog(hook: Webhook) -> int:
     return Change.select().where(Change.seq > hook.cursor).count()
 
 
-def seconds(count: int) -> dt.timedelta:
-    return dt.timedelta(seconds=count)
-
-
 def rewind(hook: Webhook, from_seq: int) -> None:
-    """Every change from `from_seq` on goes again, in order, from the next step."""
+    """Every change from `from_seq` on goes again, in order, from the next step. A worker
+    sending meanwhile loses its lease, so the attempt it has in hand does not move the
+    cursor past the rewind."""
     Webhook.update(
         cursor=min(from_seq - 1, newest_seq()),
         attempts=0,
         next_attempt_at=None,
         failing_since=None,
+        lease_owner=None,
+        lease_until=None,
         revision=Webhook.revision + 1,
         updated_at=utcnow(),
     ).where(Webhook.id == hook.id).execute()
