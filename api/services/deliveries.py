@@ -208,6 +208,24 @@ def send(hook: Webhook, change: Change, settings: Settings, now: dt.datetime) ->
     return outcome
 
 
+def log_attempt(
+    hook: Webhook, change: Change, outcome: dict, at: dt.datetime, *, attempt: int, **extra
+) -> WebhookDelivery:
+    """One attempt in the subscription's delivery log."""
+    return WebhookDelivery.create(
+        webhook_id=hook.id,
+        seq=change.seq,
+        event_type=event_type(change),
+        record_id=change.meeting_id,
+        message_id=message_id(hook, change),
+        attempt=attempt,
+        at=at,
+        succeeded=outcome["error"] is None,
+        **outcome,
+        **extra,
+    )
+
+
 def _record_attempt(hook, change, outcome, owner, now) -> bool:
     """Keeps the attempt and moves the subscription on (or schedules the retry), releasing the
     lease; False when the lease was lost meanwhile, and nothing is kept."""
@@ -231,17 +249,7 @@ def _record_attempt(hook, change, outcome, owner, now) -> bool:
         mine = (Webhook.id == hook.id) & (Webhook.lease_owner == owner)
         if not Webhook.update(**update).where(mine).execute():
             return False
-        WebhookDelivery.create(
-            webhook_id=hook.id,
-            seq=change.seq,
-            event_type=event_type(change),
-            record_id=change.meeting_id,
-            message_id=message_id(hook, change),
-            attempt=hook.attempts + 1,
-            at=now,
-            succeeded=ok,
-            **outcome,
-        )
+        log_attempt(hook, change, outcome, now, attempt=hook.attempts + 1)
         if ok and change.type == "meeting" and json.loads(hook.filters or "{}"):
             WebhookMeeting.insert(
                 webhook_id=hook.id, meeting_id=change.meeting_id

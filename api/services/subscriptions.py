@@ -3,7 +3,7 @@ again, going back in the log, and deleting one."""
 
 from api.models import Change, utcnow
 from api.models.webhooks import Webhook, WebhookDelivery, WebhookMeeting
-from api.services.deliveries import Settings, event_type, message_id, newest_seq, send
+from api.services.deliveries import Settings, log_attempt, newest_seq, send
 from api.store.documents import instant
 
 
@@ -12,18 +12,7 @@ def redeliver(hook: Webhook, delivery: WebhookDelivery, settings: Settings) -> W
     change = Change.get_by_id(delivery.seq)
     now = utcnow()
     outcome = send(hook, change, settings, now)
-    return WebhookDelivery.create(
-        webhook_id=hook.id,
-        seq=change.seq,
-        event_type=event_type(change),
-        record_id=change.meeting_id,
-        message_id=message_id(hook, change),
-        attempt=1,
-        at=now,
-        succeeded=outcome["error"] is None,
-        redelivery=True,
-        **outcome,
-    )
+    return log_attempt(hook, change, outcome, now, attempt=1, redelivery=True)
 
 
 def backlog(hook: Webhook) -> int:
