@@ -144,6 +144,17 @@ def _seconds(name: str, value) -> float:
     return number
 
 
+def _timeout(name: str, value) -> float:
+    """Seconds, as a decimal, up to an hour; 0 for none."""
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 3600:
+        raise ConfigError(f"{name}={value!r}: expected seconds from 0 (none) to 3600")
+    return number
+
+
 def _log_level(name: str, value) -> str:
     level = str(value).strip().upper()
     levels = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -171,6 +182,12 @@ SETTINGS = {
     "MEETINGS_WEBHOOK_ALLOWED_NETWORKS": ("", _networks),
     "MEETINGS_WEBHOOK_TIMEOUT": (10, _seconds),
     "MEETINGS_WEBHOOK_LEASE": (60, _seconds),
+    # PostgreSQL, as each serving worker uses it (`api.db.Serving`): its pool of connections,
+    # how long a request waits for one, when one is replaced, and how long a statement may run.
+    "MEETINGS_DB_POOL_SIZE": (10, lambda n, v: _whole_number(n, v, least=1)),
+    "MEETINGS_DB_POOL_WAIT": (5, _seconds),
+    "MEETINGS_DB_POOL_RECYCLE": (600, lambda n, v: _whole_number(n, v, least=1)),
+    "MEETINGS_STATEMENT_TIMEOUT": (10, _timeout),
 }
 
 

@@ -1,10 +1,12 @@
 """The peewee database, bound late to whatever DATABASE_URL names, and its request hooks."""
 
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from flask import got_request_exception
 from peewee import DatabaseProxy, PeeweeException, PostgresqlDatabase, SqliteDatabase
+from playhouse.pool import PooledPostgresqlDatabase
 
 db = DatabaseProxy()
 
@@ -29,8 +31,23 @@ class ConfigError(ValueError):
     """A setting that cannot work; start-up stops with its message."""
 
 
-def make_database(url: str):
-    """A peewee database for a `sqlite:///path` or `postgresql://...` URL."""
+@dataclass(frozen=True)
+class Serving:
+    """How a serving worker uses PostgreSQL (`MEETINGS_DB_*` settings): a pool of at most
+    `pool_size` connections, each taken for a request and given back at its end; a request
+    waits up to `pool_wait` seconds for one; one older than `pool_recycle` seconds is closed
+    and replaced; and a statement running longer than `statement_timeout` seconds is cancelled
+    (0: never). Commands (imports, migrations) use one connection and no timeout."""
+
+    pool_size: int = 10
+    pool_wait: float = 5
+    pool_recycle: int = 600
+    statement_timeout: float = 10
+
+
+def make_database(url: str, serving: Serving | None = None):
+    """A peewee database for a `sqlite:///path` or `postgresql://...` URL; on PostgreSQL,
+    pooled and with a statement timeout where `serving` says so."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
@@ -49,8 +66,8 @@ def make_database(url: str):
     if parsed.scheme in ("postgres", "postgresql"):
         if not parsed.path.strip("/"):
             raise ConfigError(f"DATABASE_URL {url!r}: no database name")
-        return PostgresqlDatabase(
-            unquote(parsed.path.lstrip("/")),
+        database = unquote(parsed.path.lstrip("/"))
+        connection = dict(
             # A server that does not answer fails the request (a 503) within seconds, rather
             # than holding it; a restarting one refuses at once.
             connect_timeout=CONNECT_TIMEOUT,
@@ -59,32 +76,66 @@ def make_database(url: str):
             host=parsed.hostname,
             port=parsed.port,
         )
+        if serving is None:
+            return PostgresqlDatabase(database, **connection)
+        if serving.statement_timeout:
+            # Set as the connection opens (libpq's `options`): no round trip per request.
+            milliseconds = round(serving.statement_timeout * 1000)
+            connection["options"] = f"-c statement_timeout={milliseconds}"
+        return PooledPostgresqlDatabase(
+            database,
+            max_connections=serving.pool_size,
+            stale_timeout=serving.pool_recycle,
+            timeout=serving.pool_wait,
+            **connection,
+        )
     raise ConfigError(f"DATABASE_URL {url!r}: the scheme must be sqlite or postgresql")
 
 
-def bind(url: str):
-    database = make_database(url)
+def bind(url: str, serving: Serving | None = None):
+    database = make_database(url, serving)
     db.initialize(database)
     return database
 
 
 def close_after_error() -> None:
-    """Drops the worker's connection after a database error: the next use opens a new one."""
+    """Drops the thread's connection after a database error (closed, not given back to a
+    pool): the next use opens a new one."""
     if not db.is_closed():
         try:
-            db.close()
+            if isinstance(db.obj, PooledPostgresqlDatabase):
+                db.obj.manual_close()
+            else:
+                db.close()
         except PeeweeException:
             pass
 
 
-def init_app(app):
-    bind(app.config["DATABASE_URL"])
+def serving_settings(config) -> Serving:
+    return Serving(
+        pool_size=config["MEETINGS_DB_POOL_SIZE"],
+        pool_wait=config["MEETINGS_DB_POOL_WAIT"],
+        pool_recycle=config["MEETINGS_DB_POOL_RECYCLE"],
+        statement_timeout=config["MEETINGS_STATEMENT_TIMEOUT"],
+    )
 
-    # One connection per worker, opened on first use (peewee's autoconnect) and kept: opening
-    # one, with its pragmas, would cost more than most requests. A database error closes it,
-    # so the next request starts on a fresh one.
+
+def init_app(app):
+    database = bind(app.config["DATABASE_URL"], serving_settings(app.config))
+
+    # A database error closes the thread's connection, so the next request starts on a fresh
+    # one.
     def _close_after_database_error(sender, exception, **extra):
         if isinstance(exception, PeeweeException):
             close_after_error()
 
     got_request_exception.connect(_close_after_database_error, app, weak=False)
+    if isinstance(database, PooledPostgresqlDatabase):
+        # On PostgreSQL a request takes a connection from the worker's pool when it first
+        # uses one (peewee's autoconnect) and gives it back at its end (a stream's end, for a
+        # feed). SQLite keeps one connection a thread: opening one, with its pragmas, would
+        # cost more than most requests.
+        @app.teardown_appcontext
+        def _give_back(exception):
+            if not db.is_closed() and not db.in_transaction():
+                db.close()

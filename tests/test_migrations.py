@@ -138,6 +138,7 @@ def test_database_made_before_migrations_is_recognised(empty_database_url):
         "0013_stemmed_search",
         "0014_source_rights",
         "0015_webhooks",
+        "0016_party_pairs_by_statement",
     ]
 
 

@@ -3,6 +3,7 @@
 import flask_smorest
 from flask import Flask
 from peewee import InterfaceError, OperationalError
+from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
@@ -81,8 +82,9 @@ def create_app(config: dict | None = None) -> Flask:
         }
     )
     api.init_app(app)
-    # The database away (down, restarting, a broken connection): a 503, never a 500.
-    for error in (OperationalError, InterfaceError):
+    # The database away (down, restarting, a broken connection, no pooled connection free in
+    # time, a statement past its timeout): a 503, never a 500.
+    for error in (OperationalError, InterfaceError, MaxConnectionsExceeded):
         app.register_error_handler(error, database_unavailable)
     api.register_converter(MeetingIdConverter, lambda converter: {"type": "string", "minLength": 1})
     api.spec.components.security_scheme(

@@ -6,6 +6,7 @@ from flask import Response, current_app, json, request, url_for
 from flask import abort as abort_with
 from flask_smorest import abort
 from flask_smorest.utils import prepare_response
+from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from api.db import close_after_error
@@ -26,19 +27,28 @@ TITLES = {413: "Content Too Large", 414: "URI Too Long", 422: "Unprocessable Con
 DATABASE_RETRY_SECONDS = 5
 
 
+# PostgreSQL's code for a statement it cancelled, as its statement timeout does.
+QUERY_CANCELED = "57014"
+
+
 def database_unavailable(error: Exception) -> Response:
-    """A request the database could not answer (it is down, restarting, or its connection
-    broke): a 503 with Retry-After, never a 500. The worker's connection is dropped, so that
-    the next request opens a new one: once the database is back, the next request is served."""
+    """A request the database could not answer (it is down, restarting, its connection broke,
+    the worker's pool had no connection free in time, or a statement ran past the timeout): a
+    503 with Retry-After, never a 500. The thread's connection is dropped, so that the next
+    request opens a new one: once the database is back, the next request is served."""
     current_app.logger.warning(
         "database unavailable on %s: %s: %s", request.path, type(error).__name__, error
     )
     close_after_error()
-    return problem(
-        503,
-        f"The database is unavailable ({type(error).__name__}); retry in a few seconds.",
-        headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
-    )
+    # peewee raises its own error, the driver's as its `orig`.
+    if getattr(getattr(error, "orig", None), "pgcode", None) == QUERY_CANCELED:
+        limit = current_app.config["MEETINGS_STATEMENT_TIMEOUT"]
+        detail = f"The database took longer than the {limit:g} s a query may run; retry later."
+    elif isinstance(error, MaxConnectionsExceeded):
+        detail = "Every database connection of this worker is busy; retry in a few seconds."
+    else:
+        detail = f"The database is unavailable ({type(error).__name__}); retry in a few seconds."
+    return problem(503, detail, headers={"Retry-After": str(DATABASE_RETRY_SECONDS)})
 
 
 def problem(status: int, detail: str, *, errors=None, headers=None) -> Response:

@@ -9,12 +9,15 @@ from functools import partial
 
 import orjson
 from marshmallow import ValidationError
+from peewee import PostgresqlDatabase
 
 from api.common import jsontext
 from api.db import db
+from api.models import Change, Meeting, PartyPair, Person, Relation, Source
 from api.services.seeding import SeedError, flatten, parse_seed, with_references
 from api.store import forked
-from api.store.meetings import Conflict, References, save_meetings
+from api.store.meetings import CHILDREN, Conflict, References, save_meetings
+from api.store.rows import table_name
 from api.store.shared_records import Policy
 from api.store.sqlite_import import (
     foreign_keys_checked_here,
@@ -26,6 +29,8 @@ from schemas.fields import PartialDate
 from schemas.meeting import MeetingIn
 
 CHECK_CHUNK = 1000  # records checked at a time
+# The tables an import writes rows to.
+IMPORT_WRITES = (Meeting, *CHILDREN, PartyPair, Relation, Change, Person, Source)
 
 
 class BadImportFile(Exception):
@@ -194,15 +199,32 @@ def load_file(text: str | bytes, name: str, seed: bool = False) -> Records:
     return Records(records, references)
 
 
+def _statistics_renewed() -> None:
+    """PostgreSQL's planner statistics of the tables an import writes, gathered again once it
+    has committed. Its plans for lists and searches depend on them, and autovacuum gathers
+    them only later: until then, reads right after a large import run on a guess."""
+    if isinstance(db.obj, PostgresqlDatabase) and not db.in_transaction():
+        tables = ", ".join(f'"{table_name(model)}"' for model in IMPORT_WRITES)
+        db.execute_sql(f"ANALYZE {tables}")
+
+
 def import_records(records: list[dict], name: str, progress=None) -> Counter:
-    """All or nothing: every record in one transaction."""
+    """All or nothing: every record in one transaction. On PostgreSQL its rows go in by COPY,
+    and the tables' statistics are gathered again once it has committed."""
     references = records.references if isinstance(records, Records) else None
     try:
         with collector_paused(), large_page_cache(), foreign_keys_checked_here(), db.atomic():
             with indexes_built_after(len(records)), party_pairs_written_here() as pairs:
                 outcome = save_meetings(
-                    records, progress=progress, references=references, party_pairs=pairs
+                    records,
+                    progress=progress,
+                    references=references,
+                    party_pairs=pairs,
+                    copy=True,
                 )
     except Conflict as exc:
         raise BadImportFile(f"{name}: meeting {exc.meeting_id!r}: {exc.field}: {exc}") from None
-    return Counter(outcome.values())
+    counts = Counter(outcome.values())
+    if counts["created"] or counts["updated"]:
+        _statistics_renewed()
+    return counts

@@ -19,11 +19,12 @@ from api.store.rows import insert_rows
 LOG_LOCK = 0x6D65657473  # "meets"
 
 
-def append(changes: list[dict]) -> None:
+def append(changes: list[dict], copy: bool = False) -> None:
     """Append changes (`meeting_id`, `op`, `revision`, `at`, and `type` where the record is
-    not a meeting) to the log; call it last in a write's transaction, just before it commits."""
+    not a meeting) to the log; call it last in a write's transaction, just before it commits.
+    `copy`: by COPY on PostgreSQL, as a bulk import writes."""
     if not changes:
         return
     if isinstance(db.obj, PostgresqlDatabase):
         db.obj.execute_sql("SELECT pg_advisory_xact_lock(%s)", (LOG_LOCK,))
-    insert_rows(Change, [{"type": "meeting", **change} for change in changes])
+    insert_rows(Change, [{"type": "meeting", **change} for change in changes], copy=copy)

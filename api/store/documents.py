@@ -48,9 +48,14 @@ SOURCE_COLUMNS = ("id", "publisher", "title", "kind", "url", "published_at", "se
 
 
 def _rows(sql: str, ids: list[str]) -> list[tuple]:
-    """Run `sql` with each `{ids}` in it standing for the list of ids."""
+    """Run `sql` with each `{ids}` in it standing for the list of ids, and each `{bytewise}`
+    for the collation that orders text by code point, as Python's `sorted` does: SQLite's
+    binary collation does by itself; PostgreSQL orders by its locale unless told "C". Then a
+    document read back and one made from a record in hand (`render_new`) are the same."""
     marks = ", ".join([db.obj.param] * len(ids))
-    return db.obj.execute_sql(sql.format(ids=marks), ids * sql.count("{ids}")).fetchall()
+    bytewise = ' COLLATE "C"' if isinstance(db.obj, PostgresqlDatabase) else ""
+    params = ids * sql.count("{ids}")
+    return db.obj.execute_sql(sql.format(ids=marks, bytewise=bytewise), params).fetchall()
 
 
 _last_instant: list = [None, None]  # the last value formatted, and its text
@@ -126,7 +131,7 @@ def _render(ids: list[str]) -> dict[str, dict]:
     topics = _group(
         _rows(
             'SELECT "meeting_id", "topic" FROM "meeting_topic" '
-            'WHERE "meeting_id" IN ({ids}) ORDER BY "meeting_id", "topic"',
+            'WHERE "meeting_id" IN ({ids}) ORDER BY "meeting_id", "topic"{bytewise}',
             ids,
         )
     )
@@ -144,13 +149,13 @@ def _render(ids: list[str]) -> dict[str, dict]:
     links = _rows(
         'SELECT "meeting_id", "other_id", "relation", "position" FROM "relation" '
         'WHERE "meeting_id" IN ({ids}) OR "other_id" IN ({ids}) '
-        'ORDER BY "meeting_id", "position"',
+        'ORDER BY "meeting_id"{bytewise}, "position"',
         ids,
     )
     aliases = _group(
         _rows(
             'SELECT "target", "id" FROM "alias" WHERE "kind" = \'meeting\' '
-            'AND "target" IN ({ids}) ORDER BY "target", "id"',
+            'AND "target" IN ({ids}) ORDER BY "target", "id"{bytewise}',
             ids,
         )
     )
@@ -258,13 +263,6 @@ def render_new(row: dict, meeting: dict, topics, names, sources, links_to) -> st
         related=related,
     )
     return encode(document)
-
-
-def sorts_like_python() -> bool:
-    """Whether the database orders text as Python's `sorted` does, so that documents can be
-    made from records in hand: SQLite's binary collation does; PostgreSQL orders by its
-    locale, so there documents are only ever read back."""
-    return not isinstance(db.obj, PostgresqlDatabase)
 
 
 def encode(document: dict) -> str | bytes:

@@ -96,11 +96,13 @@ def save_meetings(
     progress=None,
     references: References | None = None,
     party_pairs: bool = False,
+    copy: bool = False,
 ) -> dict[str, str]:
     """Store validated meetings (MeetingIn output); returns created/updated/unchanged per id.
     `references` is what they refer to, when the caller gathered it already. With
     `party_pairs`, the meetings' party pairs are written here, with their other rows: for a
-    caller that has switched off the trigger that writes them.
+    caller that has switched off the trigger that writes them. With `copy` (a bulk import), the
+    rows go to PostgreSQL by COPY.
 
     What each meeting comes to is settled for the whole batch first; then rows are prepared a
     thousand meetings at a time and written a table at a time, so a bulk import costs a few
@@ -181,13 +183,12 @@ def save_meetings(
             model.delete().where(model.meeting.in_(chunk)).execute()
 
     written = [m for m in meetings if outcome[m["id"]] != "unchanged"]
-    # New meetings get their documents with their rows where the database orders their parts
-    # as Python does; elsewhere they are read back once stored, as changed ones always are.
-    made_here = documents.sorts_like_python()
+    # New meetings get their documents with their rows; changed ones are read back once
+    # stored (`documents.render` and `render_new` order their parts alike).
     # Days go to the driver as `flat_values` converts them.
     sqlite = not isinstance(db.obj, PostgresqlDatabase)
     day = converter(Party.date_first, sqlite) or (lambda first_day: first_day)
-    sources = _shown_sources(written) if made_here else {}
+    sources = _shown_sources(written)
     links_to = _links_to(written)
 
     def prepare(chunk: list[dict]) -> list[tuple]:
@@ -206,10 +207,9 @@ def save_meetings(
                     "content_hash": meeting_rows.digest(meeting, topics),
                     **meeting_rows.meeting_row(meeting, names, source_words),
                 }
-                if made_here:
-                    row["document"] = documents.render_new(
-                        row, meeting, topics, names, sources, links_to
-                    )
+                row["document"] = documents.render_new(
+                    row, meeting, topics, names, sources, links_to
+                )
                 rows[Meeting].append(row)
             first_day = day(meeting["date"].first_day)
             for model, values in meeting_rows.child_values(
@@ -237,7 +237,7 @@ def save_meetings(
     with forked.mapped(prepare, chunks, len(meetings)) as prepared:
         for chunk, tables in zip(chunks, prepared, strict=True):
             for model, columns, values in tables:
-                insert_values(model, columns, values)
+                insert_values(model, columns, values, copy=copy)
             if progress:
                 progress(len(chunk))
     # Relations last: they may point at meetings stored further down the batch.
@@ -249,15 +249,12 @@ def save_meetings(
             if outcome[m["id"]] != "unchanged"
             for i, r in enumerate(m["related"], 1)
         ],
+        copy=copy,
     )
-    documents.refresh(
-        mid
-        for mid, what in outcome.items()
-        if what == "updated" or (what == "created" and not made_here)
-    )
+    documents.refresh(mid for mid, what in outcome.items() if what == "updated")
     # A new or changed link shows on the other record too, so its revision (and ETag) moves.
     touched -= {mid for mid, what in outcome.items() if what != "unchanged"}
     if touched:
         touch(touched, changes)
-    changelog.append(changes)
+    changelog.append(changes, copy=copy)
     return outcome

@@ -1,5 +1,7 @@
 """Rows in and out a chunk at a time, in plain SQL: what bulk writes and lookups share."""
 
+import io
+import re
 import sqlite3
 from operator import itemgetter
 
@@ -37,12 +39,13 @@ def select_in(column, values, *fields):
         yield from db.obj.execute_sql(f"{sql}({marks})", chunk).fetchall()
 
 
-def insert_rows(model, rows: list[dict], ignore_conflicts: bool = False) -> None:
+def insert_rows(model, rows: list[dict], ignore_conflicts: bool = False, copy=False) -> None:
     """Insert many rows with a few statements: multi-row VALUES on SQLite, as many rows to a
     statement as its cap on parameters allows (a third faster than executemany's statement
-    per row); execute_values on PostgreSQL."""
+    per row); execute_values on PostgreSQL, or with `copy` (a bulk import), COPY."""
     if rows:
-        insert_values(model, *flat_values(model, rows), ignore_conflicts=ignore_conflicts)
+        columns, values = flat_values(model, rows)
+        insert_values(model, columns, values, ignore_conflicts=ignore_conflicts, copy=copy)
 
 
 def flat_values(model, rows: list[dict]) -> tuple[list[str], list]:
@@ -59,12 +62,25 @@ def flat_values(model, rows: list[dict]) -> tuple[list[str], list]:
     return columns, values
 
 
-def insert_values(model, columns: list[str], values: list, ignore_conflicts=False) -> None:
-    """Insert rows given as `flat_values` gives them: field names, then values row after row."""
+def insert_values(model, columns: list[str], values: list, ignore_conflicts=False, copy=False):
+    """Insert rows given as `flat_values` gives them: field names, then values row after row.
+    With `copy`, PostgreSQL takes them by COPY (as a bulk import writes)."""
     fields = [getattr(model, name) for name in columns]
     names = ", ".join(f'"{f.column_name}"' for f in fields)
     table = f'"{table_name(model)}"'
     width, cursor = len(fields), db.obj.cursor()
+    if isinstance(db.obj, PostgresqlDatabase) and copy and not ignore_conflicts:
+        # COPY's text format: a line a row, tab-separated, \N for NULL (psycopg2 streams a
+        # file; it has no encoder of rows). Rows go through the table's triggers and
+        # constraints as an INSERT's do, in the caller's transaction.
+        lines = io.StringIO()
+        lines.writelines(
+            "\t".join(map(_copy_text, values[i : i + width])) + "\n"
+            for i in range(0, len(values), width)
+        )
+        lines.seek(0)
+        cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", lines)
+        return
     if isinstance(db.obj, PostgresqlDatabase):
         tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
         execute_values(
@@ -81,6 +97,22 @@ def insert_values(model, columns: list[str], values: list, ignore_conflicts=Fals
         part = values[start : start + per]
         rows = ", ".join([marks] * (len(part) // width))
         cursor.execute(f"{verb} INTO {table} ({names}) VALUES {rows}", part)
+
+
+# What COPY's text format escapes in a value: the backslash, and the row and column separators.
+_COPY_ESCAPED = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value) -> str:
+    """A value as COPY's text format reads it (`str` of dates and datetimes is ISO 8601)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES) if _COPY_ESCAPED.search(value) else value
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value)
 
 
 def converter(field, sqlite: bool):
