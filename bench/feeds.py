@@ -17,7 +17,6 @@ import os
 import random
 import signal
 import statistics
-import subprocess
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -27,9 +26,9 @@ import requests
 
 from api.cli import default_workers
 from tests.processes import free_port, meetings_command
-from tests.synthetic import write_ndjson
 
-from .run import HERE, build, machine, start, worker_memory_mb
+from .database import database
+from .run import HERE, machine, start, worker_memory_mb
 
 FORMATS = {"text/csv": "CSV", "application/x-ndjson": "NDJSON", "text/calendar": "iCalendar"}
 CHUNK = 1 << 16
@@ -136,32 +135,13 @@ def run_round(base: str, ids: list[str], media: str | None, feeds: int, seconds:
     }
 
 
-def prepared(args) -> tuple[str, dict]:
-    """The database URL to serve, holding at least `--n` meetings, and how it was built."""
-    if args.database_url is None:
-        folder = Path(args.data) / f"n{args.n}"
-        return f"sqlite:///{folder / 'meetings.db'}", build(args.n, folder)
-    env = {**os.environ, "DATABASE_URL": args.database_url}
-    subprocess.run([*meetings_command(), "migrate"], env=env, check=True, capture_output=True)
-    from api import db
-    from api.models import Meeting
-
-    db.bind(args.database_url)
-    with db.db.connection_context():
-        have = Meeting.select().count()
-    began, folder = time.perf_counter(), Path(args.data)
-    folder.mkdir(parents=True, exist_ok=True)
-    for first in range(have, args.n, 50_000):
-        part = folder / "feeds-part.ndjson"
-        write_ndjson(part, min(50_000, args.n - first), seed=1, first=first)
-        command = [*meetings_command(), "import", str(part)]
-        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-        part.unlink()
-    return args.database_url, {"n": args.n, "import_seconds": round(time.perf_counter() - began)}
-
-
 def measure(args) -> dict:
-    url, built = prepared(args)
+    kind = "postgresql" if args.database_url else "sqlite"
+    with database(kind, args.n, Path(args.data), args.database_url) as (url, built):
+        return measured(args, url, built)
+
+
+def measured(args, url: str, built: dict) -> dict:
     env = {
         **os.environ,
         "DATABASE_URL": url,

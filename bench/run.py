@@ -1,8 +1,11 @@
 """Benchmark: every endpoint as a share of the bare-Flask ceiling, measured in the same run.
 
-    python -m bench.run --n 100000            # builds (or reuses) the data, then measures
+    python -m bench.run --n 100000                          # SQLite: built once, then reused
+    python -m bench.run --n 100000 --database postgresql    # a throwaway PostgreSQL cluster
+    python -m bench.run --n 100000 --database-url postgresql://…   # filled up to N
 
-Builds a database of N synthetic meetings through `meetings import`, serves it with
+Builds a database of N synthetic meetings through `meetings import` (`bench.database`), on
+SQLite or PostgreSQL, serves it with
 `meetings serve` (granian), serves the ceiling app (bench/ceiling.py) on granian with the same
 settings and on gunicorn as the API was served before (the old ceiling, for history), drives
 each with wrk (loopback only, fixed concurrency, bounded in time), and writes the table to
@@ -23,13 +26,12 @@ from pathlib import Path
 from api.cli import default_workers
 from api.http.serving import threads
 from tests.processes import free_port, meetings_command
-from tests.synthetic import write_ndjson
 
 from .ceiling import old_workers
+from .database import database
 from .load import load, machine, worker_memory_mb
 
 HERE = Path(__file__).resolve().parent
-IMPORT_FILE_SIZE = 50_000  # meetings per import file: one transaction each
 
 ENDPOINTS = [
     ("GET /v1/meetings/{id}", "/v1/meetings/{id}", {}, 0.85),
@@ -57,36 +59,6 @@ ENDPOINTS = [
     ),
 ]
 SEARCH_WORD = "resilience"
-
-
-def build(n: int, folder: Path) -> dict:
-    """The database of n meetings, made once per n through `meetings import`."""
-    stamp = folder / "built.json"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'meetings.db'}"}
-    migrate = [*meetings_command(), "migrate"]
-    if stamp.exists():
-        # Kept from an earlier run: brought up to the schema this checkout serves.
-        subprocess.run(migrate, env=env, check=True, stdout=subprocess.DEVNULL)
-        return json.loads(stamp.read_text())
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    subprocess.run(migrate, env=env, check=True, stdout=subprocess.DEVNULL)
-    seconds = 0.0
-    for start in range(0, n, IMPORT_FILE_SIZE):
-        part = folder / "part.ndjson"
-        write_ndjson(part, min(IMPORT_FILE_SIZE, n - start), seed=1, first=start)
-        began = time.perf_counter()
-        subprocess.run(
-            [*meetings_command(), "import", str(part)],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        seconds += time.perf_counter() - began
-        part.unlink()
-    built = {"n": n, "import_seconds": round(seconds, 2), "import_rate": round(n / seconds)}
-    stamp.write_text(json.dumps(built))
-    return built
 
 
 def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
@@ -128,12 +100,15 @@ def mean(runs: list[dict]) -> dict:
 
 
 def measure(args) -> dict:
-    folder = Path(args.data) / f"n{args.n}"
-    built = build(args.n, folder)
+    with database(args.database, args.n, Path(args.data), args.database_url) as (url, built):
+        return {**measured(args, url), "built": built}
+
+
+def measured(args, url: str) -> dict:
     # Rate limits off: the benchmark measures the API, not how soon it says 429.
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'meetings.db'}",
+        "DATABASE_URL": url,
         "MEETINGS_READ_RATE_LIMIT": "off",
         "MEETINGS_WRITE_RATE_LIMIT": "off",
     }
@@ -191,9 +166,13 @@ def measure(args) -> dict:
     measured = {name: mean(runs) for name, (_, _, runs) in ceilings.items()}
     for row in rows:
         row["ratio"] = round(row["rps"] / measured["granian"]["rps"], 2)
-    return {"built": built, "ceilings": measured, "rows": rows, "worker_mb": memory}
+    return {"ceilings": measured, "rows": rows, "worker_mb": memory}
 
 
+BACKENDS = {
+    "sqlite": "SQLite",
+    "postgresql": "PostgreSQL (a throwaway cluster on this machine, durable, 2 GB of buffers)",
+}
 CEILINGS = {
     "granian": "ceiling: bare Flask on granian, constant JSON",
     "gunicorn": "old ceiling: bare Flask on gunicorn (gthread, {workers} workers), for history",
@@ -204,10 +183,16 @@ def table(args, result: dict) -> str:
     lines = [
         f"N = {args.n:,} meetings; concurrency {args.concurrency}; {args.seconds} s per "
         f"endpoint; the API on {args.workers} granian workers of {threads(args.workers)} threads, "
-        "SQLite.",
+        + (
+            "PostgreSQL (the database given)."
+            if args.database_url
+            else f"{BACKENDS[args.database]}."
+        ),
         f"Machine: {machine()}.",
         f"Command: `python -m bench.run --n {args.n} --seconds {args.seconds} "
-        f"--concurrency {args.concurrency} --workers {args.workers}`",
+        f"--concurrency {args.concurrency} --workers {args.workers}"
+        + (" --database postgresql" if args.database == "postgresql" else "")
+        + "`",
         "",
         "| endpoint | matches | requests/s | p50 ms | p99 ms | worker CPU µs | share of ceiling "
         "| budget | |",
@@ -232,10 +217,15 @@ def table(args, result: dict) -> str:
             f"| {row['ratio']:.2f} | ≥ {row['budget']:.2f} | {verdict}{errors} |"
         )
     built = result["built"]
+    imported = (
+        f"Import: {built['imported']:,} meetings in {built['import_seconds']} s through "
+        f"`meetings import` ({built['import_rate']:,} meetings/s)."
+        if built["imported"]
+        else f"Import: none (the database held {built['n']:,} meetings already)."
+    )
     lines += [
         "",
-        f"Import: {built['n']:,} meetings in {built['import_seconds']} s through "
-        f"`meetings import` ({built['import_rate']:,} meetings/s).",
+        imported,
         f"Largest worker resident memory after the run: {result['worker_mb']} MB.",
     ]
     return "\n".join(lines) + "\n"
@@ -250,8 +240,14 @@ def main(argv=None) -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--data", default=str(HERE / ".data"), help="where databases are kept")
+    parser.add_argument("--database", choices=tuple(BACKENDS), default="sqlite")
+    parser.add_argument(
+        "--database-url", help="PostgreSQL: this database (filled up to N), not a throwaway one"
+    )
     parser.add_argument("--output", default=str(HERE / "results.md"))
     args = parser.parse_args(argv)
+    if args.database_url:
+        args.database = "postgresql"
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     result = measure(args)

@@ -1,8 +1,10 @@
 """Every list filter, alone and paired with `country`, timed at several sizes.
 
     python -m bench.sweep --n 10000 --n 100000
+    python -m bench.sweep --n 100000 --database postgresql     # a throwaway cluster per N
 
-For each N it builds (or reuses) the database of N synthetic meetings as `bench.run` does,
+For each N it builds (or reuses) the database of N synthetic meetings as `bench.run` does
+(`bench.database`), on SQLite or PostgreSQL,
 then times each query in-process through the Flask test client, the full view path with rate
 limits off: a few requests first (a worker counts each total once per state of the data),
 then `--requests` timed ones, of which it reports the median (p50). Beside each figure is the
@@ -17,7 +19,8 @@ import statistics
 import time
 from pathlib import Path
 
-from .run import HERE, SEARCH_WORD, build
+from .database import database
+from .run import HERE, SEARCH_WORD
 
 FILTERS = [
     "country=JP",
@@ -74,11 +77,11 @@ def _plan(app, query: str) -> str:
     return f"walk {where} ({plan.total:,})"
 
 
-def sweep(database: Path, requests: int) -> dict[str, tuple[float, str]]:
-    """p50 ms and plan of each query against the SQLite database at `database`."""
+def sweep(url: str, requests: int) -> dict[str, tuple[float, str]]:
+    """p50 ms and plan of each query against the database at `url`."""
     from api import create_app
 
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ["DATABASE_URL"] = url
     app = create_app(
         {
             "MEETINGS_READ_RATE_LIMIT": "off",
@@ -125,12 +128,15 @@ def main() -> None:
     parser.add_argument("--n", type=int, action="append", help="meetings (repeat for several)")
     parser.add_argument("--requests", type=int, default=200, help="timed requests a query")
     parser.add_argument("--data", type=Path, default=HERE / ".data", help="where databases live")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--database-url", help="PostgreSQL: this database, filled up to each N")
     options = parser.parse_args()
+    kind = "postgresql" if options.database_url else options.database
     by_n = {}
     for n in options.n or [10_000]:
-        folder = options.data / f"n{n}"
-        build(n, folder)
-        by_n[n] = sweep(folder / "meetings.db", options.requests)
+        with database(kind, n, options.data, options.database_url) as (url, built):
+            by_n[n] = sweep(url, options.requests)
+            print(f"N = {n:,}: {built}", flush=True)
     print(table(by_n))
 
 

@@ -34,7 +34,15 @@ def _free_port() -> int:
 
 
 class Cluster:
-    def __init__(self):
+    """By default without durability (tests keep nothing); `settings` (name: value), when
+    given, are the server's settings instead: a benchmark gives production-like ones."""
+
+    def __init__(self, settings: dict | None = None):
+        self.settings = settings or {
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+        }
         bindir = server_bindir()
         if bindir is None:
             raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
@@ -72,10 +80,9 @@ class Cluster:
         )
 
     def start(self) -> None:
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=200"
+        settings = {"listen_addresses": "127.0.0.1", "max_connections": "200", **self.settings}
+        options = f"-p {self.port} -k {self.root} " + " ".join(
+            f"-c {name}={value}" for name, value in settings.items()
         )
         self._run(
             "pg_ctl",

@@ -75,16 +75,29 @@ def test_without_a_timeout_set_nothing_is_cancelled_by_the_server(seeded_url):
     assert setting == "2500ms"
 
 
-def test_the_pool_holds_no_more_connections_than_its_size(postgres, seeded_url):
+def read(client, n: int) -> int:
+    return client.get(ITEM if n % 2 else "/v1/meetings?limit=3").status_code
+
+
+def test_a_thread_keeps_its_connection_for_a_while_then_gives_it_back(seeded_url, monkeypatch):
+    app = create_app({"DATABASE_URL": seeded_url})
+    client = app.test_client()
+    monkeypatch.setattr(db, "HOLD_SECONDS", 3600)
+    for _ in range(3):
+        assert client.get(ITEM).status_code == 200
+        assert not db.db.is_closed()  # kept for this thread's next request
+    monkeypatch.setattr(db, "HOLD_SECONDS", 0)
+    assert client.get(ITEM).status_code == 200
+    assert db.db.is_closed()  # held long enough: given back to the pool
+
+
+def test_the_pool_holds_no_more_connections_than_its_size(postgres, seeded_url, monkeypatch):
+    # Given back after every request, eight threads share a pool of two.
+    monkeypatch.setattr(db, "HOLD_SECONDS", 0)
     app = create_app({"DATABASE_URL": seeded_url, "MEETINGS_DB_POOL_SIZE": "2"})
     client = app.test_client()
-
-    def read(n: int) -> int:
-        return client.get(ITEM if n % 2 else "/v1/meetings?limit=3").status_code
-
-    # Eight threads at once, each taking a connection for a request and giving it back.
     with ThreadPoolExecutor(8) as pool:
-        assert set(pool.map(read, range(80))) == {200}
+        assert set(pool.map(lambda n: read(client, n), range(80))) == {200}
     assert connections_to(postgres, "connections") <= 2
 
 
