@@ -18,6 +18,7 @@ import os
 import statistics
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from .database import database
 from .run import HERE, SEARCH_WORD
@@ -59,14 +60,16 @@ def _person(app) -> str:
 
 
 def _plan(app, query: str) -> str:
+    from marshmallow import fields
     from werkzeug.datastructures import MultiDict
 
     from api.db import db
     from api.queries import pages
     from schemas.common import MeetingArgs
 
-    raw = MultiDict(pair.split("=", 1) for pair in query.split("&"))
-    args = MeetingArgs().load({k: raw.getlist(k) if k == "country" else raw[k] for k in raw})
+    raw, schema = MultiDict(parse_qsl(query)), MeetingArgs()
+    repeatable = {k for k, field in schema.fields.items() if isinstance(field, fields.List)}
+    args = schema.load({k: raw.getlist(k) if k in repeatable else raw[k] for k in raw})
     args.pop("limit", None), args.pop("sort", None)
     with app.app_context(), db.connection_context():
         plan = pages.plan(args)
