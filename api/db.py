@@ -36,10 +36,11 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Serving:
     """How a serving worker uses PostgreSQL (`MEETINGS_DB_*` settings): a pool of at most
-    `pool_size` connections, each taken for a request and given back at its end; a request
+    `pool_size` connections, lent to a thread for HOLD_SECONDS of its requests; a request
     waits up to `pool_wait` seconds for one; one older than `pool_recycle` seconds is closed
     and replaced; and a statement running longer than `statement_timeout` seconds is cancelled
-    (0: never). Commands (imports, migrations) use one connection and no timeout."""
+    (0: never). Commands (imports, migrations, delivery workers) open plain connections, with
+    no timeout."""
 
     pool_size: int = 10
     pool_wait: float = 5

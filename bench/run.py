@@ -191,7 +191,13 @@ def table(args, result: dict) -> str:
         f"Machine: {machine()}.",
         f"Command: `python -m bench.run --n {args.n} --seconds {args.seconds} "
         f"--concurrency {args.concurrency} --workers {args.workers}"
-        + (" --database postgresql" if args.database == "postgresql" else "")
+        + (
+            " --database-url …"
+            if args.database_url
+            else " --database postgresql"
+            if args.database == "postgresql"
+            else ""
+        )
         + "`",
         "",
         "| endpoint | matches | requests/s | p50 ms | p99 ms | worker CPU µs | share of ceiling "
