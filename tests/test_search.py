@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import assert_problem, new_meeting
+from conftest import assert_problem, count_queries, new_meeting
 
 from api.queries import ranked
 
@@ -266,6 +266,37 @@ def walk_pages(client, url: str) -> list[str]:
         found += [m["id"] for m in body["data"]]
         url = body["links"]["next"]
     return found
+
+
+def walk_back(client, url: str) -> list[str]:
+    """Every page from the last back to the first, through `prev` links."""
+    body = client.get(url).get_json()
+    while body["links"]["next"]:
+        body = client.get(body["links"]["next"]).get_json()
+    found = [m["id"] for m in body["data"]]
+    while body["links"]["prev"]:
+        body = client.get(body["links"]["prev"]).get_json()
+        found = [m["id"] for m in body["data"]] + found
+    return found
+
+
+def test_the_kept_best_of_a_longer_ranking_pages_on_into_the_database(client, monkeypatch):
+    url = "/v1/meetings?q=summit%20OR%20minister&limit=2"
+    monkeypatch.setattr(ranked, "MOST_KEPT", 0)  # every page ranked by the database
+    ranked.RANKINGS.clear()
+    whole = walk_pages(client, url)
+    assert len(whole) > 7
+    # A worker keeps the best five: pages within them, across their end and beyond it, either
+    # way, are the database's.
+    monkeypatch.setattr(ranked, "MOST_KEPT", 5)
+    ranked.RANKINGS.clear()
+    assert walk_pages(client, url) == whole
+    # Within the kept best, a page is the kept order's: nothing is scored again.
+    with count_queries() as statements:
+        assert client.get(url).status_code == 200
+    assert not [sql for sql in statements if "ts_rank_cd" in sql or "bm25" in sql]
+    assert walk_back(client, url) == whole
+    assert walk_pages(client, url.replace("limit=2", "limit=5")) == whole
 
 
 def test_a_kept_ranking_pages_as_the_database_ranks_and_follows_writes(client, auth, monkeypatch):

@@ -20,7 +20,7 @@ from api.queries.totals import key as _key
 from api.queries.websearch import fts5, parse, postgresql
 
 TITLE_WEIGHT = 5.0  # bm25's weight of the title and topics, the other words weighing 1
-MOST_KEPT = 20_000  # matches of a search whose ranking a worker keeps
+MOST_KEPT = 20_000  # the best matches of a search whose ranking a worker keeps
 RANKINGS = Memo(16)  # at most 16 rankings of 20,000 matches: under 40 MB a worker
 
 
@@ -43,13 +43,17 @@ def ranked_rows(
     """Up to `limit` meetings matching `args` (`values`: its value filters), best first going
     `forward`, or back from the `after` keys [score, date, id]; each row with its score.
 
-    Scoring reads every match, so the order of a search with up to `MOST_KEPT` matches is kept
-    for the state of the data it was scored in (`version`), as totals are: later pages and
-    the same search again read only their own rows."""
-    if version is not None and total is not None and total <= MOST_KEPT:
+    Scoring reads every match, so the order of a search's best `MOST_KEPT` matches (all of
+    them, if fewer) is kept for the state of the data it was scored in (`version`), as totals
+    are: its pages and the same search again read only their own rows. Only a page beyond the
+    kept best is ranked by the database again."""
+    if version is not None and total is not None:
         key = (db.obj.database, _key(args))
         order = RANKINGS.get(key, lambda: _ranking(args, values), version)
-        return _documents(_slice(order, forward=forward, after=after, limit=limit))
+        complete = total <= len(order)
+        page = _slice(order, complete=complete, forward=forward, after=after, limit=limit)
+        if page is not None:
+            return _documents(page)
     inner, params = _scored(args, values)
     mark, outer, keys = db.obj.param, "", []
     if after is not None:
@@ -111,7 +115,10 @@ class Ranked(NamedTuple):
 
 
 def _ranking(args: dict, values) -> list[Ranked]:
+    """The best MOST_KEPT matches, best first (ids in code point order, as Python's)."""
     sql, params = _scored(args, values)
+    by_id = 'id COLLATE "C"' if is_postgres() else "id"
+    sql += f" ORDER BY score, date_first DESC, {by_id} LIMIT {int(MOST_KEPT)}"
     day = dt.date.fromisoformat
     return sorted(
         Ranked(score, -day(str(first)).toordinal(), mid)
@@ -119,16 +126,23 @@ def _ranking(args: dict, values) -> list[Ranked]:
     )
 
 
-def _slice(order: list[Ranked], *, forward: bool, after: list | None, limit: int) -> list:
+def _slice(
+    order: list[Ranked], *, complete: bool, forward: bool, after: list | None, limit: int
+) -> list | None:
     """The page of a kept ranking after (or, going back, before) the cursor's keys, in
-    walking order."""
-    if after is None:
-        return order[:limit] if forward else order[::-1][:limit]
-    at = Ranked(float(after[0]), -dt.date.fromisoformat(after[1]).toordinal(), after[2])
+    walking order; None where the page reaches past the kept best of a longer ranking (not
+    `complete`)."""
+    at = None
+    if after is not None:
+        at = Ranked(float(after[0]), -dt.date.fromisoformat(after[1]).toordinal(), after[2])
     if forward:
-        start = bisect_right(order, at)
+        start = 0 if at is None else bisect_right(order, at)
+        if not complete and start + limit > len(order):
+            return None
         return order[start : start + limit]
-    end = bisect_left(order, at)
+    if not complete and (at is None or not order or at > order[-1]):
+        return None
+    end = len(order) if at is None else bisect_left(order, at)
     return order[max(0, end - limit) : end][::-1]
 
 
