@@ -2,11 +2,13 @@
 after each request, and a statement timeout, so that one slow query or a busy pool is a 503
 problem, never a hung worker or a 500."""
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
 import pytest
-from conftest import assert_problem
+import requests
+from conftest import assert_problem, serve
 
 from api import create_app, db
 from api.migrations import migrate
@@ -114,3 +116,30 @@ def test_a_request_finding_every_connection_busy_is_a_503_and_the_next_is_served
             assert "connection of this worker is busy" in problem["detail"]
             db.db.close()  # given back
         assert other_thread.submit(client.get, ITEM).result().status_code == 200
+
+
+@pytest.mark.e2e
+def test_the_real_server_cancels_a_held_query_and_serves_on(seeded_url, tmp_path):
+    """`meetings serve` (granian, two workers): a read held past the timeout is a 503 problem
+    within seconds, every thread of every worker serves on, and none is left waiting."""
+    env = {**os.environ, "DATABASE_URL": seeded_url, "MEETINGS_STATEMENT_TIMEOUT": "0.5"}
+    with serve(tmp_path, env) as server:
+        base = server["base"]
+        assert requests.get(base + ITEM, timeout=10).status_code == 200
+        holder = psycopg2.connect(seeded_url)
+        try:
+            with holder.cursor() as cursor:
+                cursor.execute('LOCK TABLE "meeting" IN ACCESS EXCLUSIVE MODE')
+            # More requests at once than the server has threads: each is cancelled, none hangs.
+            with ThreadPoolExecutor(12) as pool:
+                answers = list(pool.map(lambda _: requests.get(base + ITEM, timeout=30), range(24)))
+            for answer in answers:
+                assert answer.status_code == 503, answer.text
+                assert answer.headers["Content-Type"] == "application/problem+json"
+                assert "longer than the 0.5 s a query may run" in answer.json()["detail"]
+        finally:
+            holder.rollback()
+            holder.close()
+        with ThreadPoolExecutor(12) as pool:
+            served = list(pool.map(lambda _: requests.get(base + ITEM, timeout=30), range(24)))
+        assert {answer.status_code for answer in served} == {200}
