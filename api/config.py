@@ -134,24 +134,15 @@ def _fernet_key(name: str, value) -> str | None:
     return str(value).strip()
 
 
-def _seconds(name: str, value) -> float:
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        number = 0
-    if not 0 < number <= 300:
-        raise ConfigError(f"{name}={value!r}: expected seconds, more than 0 and at most 300")
-    return number
-
-
-def _timeout(name: str, value) -> float:
-    """Seconds, as a decimal, up to an hour; 0 for none."""
+def _seconds(name: str, value, *, most: float = 300, none: bool = False) -> float:
+    """Seconds, as a decimal, more than 0 and at most `most`; with `none`, 0 too (no limit)."""
     try:
         number = float(str(value).strip())
     except ValueError:
         number = -1
-    if not 0 <= number <= 3600:
-        raise ConfigError(f"{name}={value!r}: expected seconds from 0 (none) to 3600")
+    if not (0 <= number if none else 0 < number) or not number <= most:
+        least = "from 0 (none) to" if none else "more than 0 and at most"
+        raise ConfigError(f"{name}={value!r}: expected seconds, {least} {most:g}")
     return number
 
 
@@ -187,7 +178,7 @@ SETTINGS = {
     "MEETINGS_DB_POOL_SIZE": (10, lambda n, v: _whole_number(n, v, least=1)),
     "MEETINGS_DB_POOL_WAIT": (5, _seconds),
     "MEETINGS_DB_POOL_RECYCLE": (600, lambda n, v: _whole_number(n, v, least=1)),
-    "MEETINGS_STATEMENT_TIMEOUT": (10, _timeout),
+    "MEETINGS_STATEMENT_TIMEOUT": (10, lambda n, v: _seconds(n, v, most=3600, none=True)),
 }
 
 

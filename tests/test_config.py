@@ -23,6 +23,14 @@ BAD = [
     ("MEETINGS_TRUSTED_PROXIES", "-1", "whole number, 0 or more"),
     ("MEETINGS_TRUSTED_PROXIES", "one", "whole number, 0 or more"),
     ("MEETINGS_LOG_LEVEL", "LOUD", "DEBUG, INFO"),
+    ("MEETINGS_WEBHOOK_TIMEOUT", "0", "more than 0 and at most 300"),
+    ("MEETINGS_WEBHOOK_TIMEOUT", "soon", "more than 0 and at most 300"),
+    ("MEETINGS_DB_POOL_SIZE", "0", "positive whole number"),
+    ("MEETINGS_DB_POOL_WAIT", "0", "more than 0 and at most 300"),
+    ("MEETINGS_DB_POOL_RECYCLE", "ten", "positive whole number"),
+    ("MEETINGS_STATEMENT_TIMEOUT", "-1", "from 0 (none) to 3600"),
+    ("MEETINGS_STATEMENT_TIMEOUT", "3601", "from 0 (none) to 3600"),
+    ("MEETINGS_STATEMENT_TIMEOUT", "nan", "from 0 (none) to 3600"),
 ]
 
 

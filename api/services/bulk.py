@@ -13,13 +13,14 @@ from peewee import PostgresqlDatabase
 
 from api.common import jsontext
 from api.db import db
-from api.models import Change, Meeting, PartyPair, Person, Relation, Source
+from api.models import Meeting, PartyPair, Person, Source
 from api.services.seeding import SeedError, flatten, parse_seed, with_references
 from api.store import forked
-from api.store.meetings import CHILDREN, Conflict, References, save_meetings
+from api.store.meetings import Conflict, References, save_meetings
 from api.store.rows import table_name
 from api.store.shared_records import Policy
 from api.store.sqlite_import import (
+    WRITTEN,
     foreign_keys_checked_here,
     indexes_built_after,
     large_page_cache,
@@ -30,7 +31,7 @@ from schemas.meeting import MeetingIn
 
 CHECK_CHUNK = 1000  # records checked at a time
 # The tables an import writes rows to.
-IMPORT_WRITES = (Meeting, *CHILDREN, PartyPair, Relation, Change, Person, Source)
+IMPORT_WRITES = (Meeting, *WRITTEN, PartyPair, Person, Source)
 
 
 class BadImportFile(Exception):

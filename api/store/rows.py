@@ -69,19 +69,19 @@ def insert_values(model, columns: list[str], values: list, ignore_conflicts=Fals
     names = ", ".join(f'"{f.column_name}"' for f in fields)
     table = f'"{table_name(model)}"'
     width, cursor = len(fields), db.obj.cursor()
-    if isinstance(db.obj, PostgresqlDatabase) and copy and not ignore_conflicts:
-        # COPY's text format: a line a row, tab-separated, \N for NULL (psycopg2 streams a
-        # file; it has no encoder of rows). Rows go through the table's triggers and
-        # constraints as an INSERT's do, in the caller's transaction.
-        lines = io.StringIO()
-        lines.writelines(
-            "\t".join(map(_copy_text, values[i : i + width])) + "\n"
-            for i in range(0, len(values), width)
-        )
-        lines.seek(0)
-        cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", lines)
-        return
     if isinstance(db.obj, PostgresqlDatabase):
+        if copy and not ignore_conflicts:
+            # COPY's text format: a line a row, tab-separated, \N for NULL (psycopg2 streams a
+            # file; it has no encoder of rows). Rows go through the table's triggers and
+            # constraints as an INSERT's do, in the caller's transaction.
+            lines = io.StringIO()
+            lines.writelines(
+                "\t".join(map(_copy_text, values[i : i + width])) + "\n"
+                for i in range(0, len(values), width)
+            )
+            lines.seek(0)
+            cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", lines)
+            return
         tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
         execute_values(
             cursor,
