@@ -84,14 +84,15 @@ def fill(n: int, url: str, folder: Path) -> dict:
 
 @contextmanager
 def database(kind: str, n: int, data: Path, url: str | None = None):
-    """(URL, how it was built) of the database of n meetings a run measures: `kind` is
-    `sqlite` or `postgresql`; on PostgreSQL, `url` or else a throwaway cluster."""
+    """(URL, how it was built) of the database of n meetings a run measures: the PostgreSQL
+    database at `url` where one is given; else by `kind`, SQLite or a throwaway PostgreSQL
+    cluster."""
+    if url is not None:
+        yield url, fill(n, url, data / "postgresql")
+        return
     if kind == "sqlite":
         folder = data / f"n{n}"
         yield f"sqlite:///{folder / 'meetings.db'}", build(n, folder)
-        return
-    if url is not None:
-        yield url, fill(n, url, data / "postgresql")
         return
     cluster = Cluster(PRODUCTION_SETTINGS)
     try:

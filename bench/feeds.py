@@ -136,8 +136,7 @@ def run_round(base: str, ids: list[str], media: str | None, feeds: int, seconds:
 
 
 def measure(args) -> dict:
-    kind = "postgresql" if args.database_url else "sqlite"
-    with database(kind, args.n, Path(args.data), args.database_url) as (url, built):
+    with database("sqlite", args.n, Path(args.data), args.database_url) as (url, built):
         return measured(args, url, built)
 
 

@@ -180,25 +180,18 @@ CEILINGS = {
 
 
 def table(args, result: dict) -> str:
+    if args.database_url:
+        backend, option = "PostgreSQL (the database given)", " --database-url …"
+    else:
+        backend = BACKENDS[args.database]
+        option = " --database postgresql" if args.database == "postgresql" else ""
     lines = [
         f"N = {args.n:,} meetings; concurrency {args.concurrency}; {args.seconds} s per "
         f"endpoint; the API on {args.workers} granian workers of {threads(args.workers)} threads, "
-        + (
-            "PostgreSQL (the database given)."
-            if args.database_url
-            else f"{BACKENDS[args.database]}."
-        ),
+        f"{backend}.",
         f"Machine: {machine()}.",
         f"Command: `python -m bench.run --n {args.n} --seconds {args.seconds} "
-        f"--concurrency {args.concurrency} --workers {args.workers}"
-        + (
-            " --database-url …"
-            if args.database_url
-            else " --database postgresql"
-            if args.database == "postgresql"
-            else ""
-        )
-        + "`",
+        f"--concurrency {args.concurrency} --workers {args.workers}{option}`",
         "",
         "| endpoint | matches | requests/s | p50 ms | p99 ms | worker CPU µs | share of ceiling "
         "| budget | |",
@@ -253,8 +246,6 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--output", default=str(HERE / "results.md"))
     args = parser.parse_args(argv)
-    if args.database_url:
-        args.database = "postgresql"
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     result = measure(args)

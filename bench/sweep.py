@@ -134,10 +134,9 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--database-url", help="PostgreSQL: this database, filled up to each N")
     options = parser.parse_args()
-    kind = "postgresql" if options.database_url else options.database
     by_n = {}
     for n in options.n or [10_000]:
-        with database(kind, n, options.data, options.database_url) as (url, built):
+        with database(options.database, n, options.data, options.database_url) as (url, built):
             by_n[n] = sweep(url, options.requests)
             print(f"N = {n:,}: {built}", flush=True)
     print(table(by_n))
