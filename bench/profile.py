@@ -87,7 +87,7 @@ def main() -> None:
         for _ in range(args.requests):
             calls[args.profile]()
         profile.disable()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(40)
 
 
 if __name__ == "__main__":
