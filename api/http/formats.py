@@ -16,8 +16,7 @@ from icalendar import vCategory, vDDDTypes, vDuration, vText
 from icalendar.parser import Contentline
 
 from api.http.pagination import from_query
-from api.queries.matches import Finder
-from api.queries.websearch import parse
+from api.queries.matches import finder as finder_of
 from schemas.fields import PartialDate, lookup_country
 from schemas.meeting_out import MeetingFound
 from schemas.selection import select
@@ -70,7 +69,7 @@ def as_listed(documents, q: str | None, selected: tuple[str, ...] | None):
     `selected` leaves `matches` out) and only the `selected` fields (`fields=`), each read and
     written once; as they are stored when there is neither."""
     wanted = q is not None and (not selected or any(p.split(".")[0] == "matches" for p in selected))
-    finder = Finder(parse(q)) if wanted else None
+    finder = finder_of(q) if wanted else None
     if finder is None and not selected:
         yield from documents
         return

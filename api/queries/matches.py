@@ -18,7 +18,7 @@ import Stemmer
 
 from api.common.words import fold, fold_in_place
 from api.queries.filters import is_postgres
-from api.queries.websearch import STOP_WORDS, Query
+from api.queries.websearch import STOP_WORDS, Query, parse
 
 MARK, END = "<mark>", "</mark>"
 SNIPPET = 160  # characters of a field shown whole; a longer one is cut around its first match
@@ -41,11 +41,21 @@ def stem(word: str, algorithm: str) -> str:
     return _stemmer(algorithm).stemWord(fold(word))
 
 
+def finder(q: str) -> "Finder":
+    """The Finder of `q`'s words, stemmed as the database in use stems them."""
+    return _finder(q, "english" if is_postgres() else "porter")
+
+
+@lru_cache(maxsize=256)  # made once for a search asked again: a Finder only reads records
+def _finder(q: str, algorithm: str) -> "Finder":
+    return Finder(parse(q), algorithm)
+
+
 class Finder:
     """The words a search asked for, found in a record's fields."""
 
-    def __init__(self, query: Query):
-        self.algorithm = "english" if is_postgres() else "porter"
+    def __init__(self, query: Query, algorithm: str):
+        self.algorithm = algorithm
         self.wanted = {
             stem(word, self.algorithm)
             for term in query.positive

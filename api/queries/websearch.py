@@ -14,6 +14,7 @@ parser stems and drops stop words; SQLite's FTS5 is given the same query in its 
 Porter tokenizer stemming each word, and PostgreSQL's English stop words left out."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from api.common.words import split
 
@@ -52,6 +53,7 @@ class Query:
         return [term for group in self.groups for term in group if not term.negated]
 
 
+@lru_cache(maxsize=1024)  # a page reads its `q` three times; a Query cannot change
 def parse(q: str) -> Query:
     """`q` read as `websearch_to_tsquery` reads it."""
     tokens = _tokens(q)
