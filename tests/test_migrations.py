@@ -80,7 +80,7 @@ def test_first_schema_migrated_to_the_latest_keeps_every_record(database_url, em
     # Search works on the migrated rows as on rows written today (stems, phrases, exclusions,
     # the title's weight), and the change log knows every old record.
     today = create_app({"DATABASE_URL": database_url}).test_client()
-    for q in ("kishida", "evacuation", '"joint declaration"', "summit -Seoul", "Tōkyō"):
+    for q in ("kishida", "evacuation", '"joint declaration"', "summit -Seoul", "Tōkyō", "2019"):
         url = f"/v1/meetings?limit=100&q={q}"
         assert client.get(url).get_json()["data"] == today.get(url).get_json()["data"], q
     assert client.get("/v1/meetings?q=evacuation").get_json()["meta"]["total"] == 1
@@ -93,6 +93,29 @@ def test_first_schema_migrated_to_the_latest_keeps_every_record(database_url, em
     assert sorted(map(sorted_pair, pairs)) == sorted(
         map(sorted_pair, rows(database_url, "party_pair"))
     )
+
+
+def test_step_0017_makes_every_stored_meetings_date_searched(database_url):
+    """Meetings stored before step 0017 have no date among their search words; migrating makes
+    every meeting's search columns again, so its year and month are found as a new one's."""
+    client = create_app({"DATABASE_URL": database_url}).test_client()
+    expected = client.get("/v1/meetings?limit=100&q=summit 2024 september").get_json()["data"]
+    assert [m["id"] for m in expected] == ["2024-09-06-jp-kr-summit"]
+    db.bind(database_url)
+    with db.db.connection_context():
+        # As step 0016 left them: the same words without the date's.
+        for meeting in Meeting.select():
+            old = meeting.search_text.replace(f" {meeting.date_first.year} ", " ")
+            Meeting.update(search_text=old).where(Meeting.id == meeting.id).execute()
+        db.db.execute_sql("DELETE FROM schema_migration WHERE version = 17")
+    # Each search in other words: a worker keeps rankings and totals for as long as the change
+    # log stands still, which a migration does not move (a server is restarted on upgrading).
+    assert client.get("/v1/meetings?q=2024 summit september").get_json()["data"] == []
+    assert migrate() == ["0017_dates_searched"]
+    assert client.get("/v1/meetings?limit=100&q=september 2024 summit").get_json()["data"] == (
+        expected
+    )
+    assert not [row for row in rows(database_url, "meeting") if row["search_title"] is None]
 
 
 def sorted_pair(row: dict) -> tuple:
@@ -139,6 +162,7 @@ def test_database_made_before_migrations_is_recognised(empty_database_url):
         "0014_source_rights",
         "0015_webhooks",
         "0016_party_pairs_by_statement",
+        "0017_dates_searched",
     ]
 
 

@@ -44,6 +44,18 @@ RELEVANCE = [
     ("APEC OR CPTPP", ["2023-11-apec-ministerial-meeting-san-francisco"]),
     ("Kishida Yoon -Seoul", []),  # every meeting of theirs is in Seoul: none is left
     ("summit -Chengdu -Seoul -Tokyo", ["1998-jp-kr-summit-joint-declaration"]),
+    # A date's year and month's name are searched with the words.
+    ("summit 2024", ["2024-09-06-jp-kr-summit"]),
+    ("December 2024 phone talks", ["2024-12-11-jp-kr-foreign-ministers-phone-call"]),
+    ("trilateral summit 2019", ["2019-12-cn-jp-kr-trilateral-summit-chengdu"]),
+    # A possessive is the name alone, on both engines.
+    ("Kishida's last visit", ["2024-09-06-jp-kr-summit"]),
+    ("Moon's frank dialogue", ["2019-12-24-jp-kr-summit-chengdu"]),
+    ("export curbs forced labor", ["2019-12-24-jp-kr-summit-chengdu"]),
+    ("reparations to Korean laborers", ["2024-09-06-jp-kr-summit"]),
+    ("asylum seekers repatriation", ["2002-07-01-jp-kr-summit-tokyo"]),
+    ("Maritime Self-Defense Force", ["2023-11-13-jp-cl-foreign-ministers-meeting"]),
+    ("Israeli-Palestinian", ["2023-11-13-jp-cl-foreign-ministers-meeting"]),
 ]
 
 
@@ -208,7 +220,15 @@ def marked(snippet: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "q", ["evacuation", "Kishida Yoon", '"joint declaration"', "Tokyo -summit", "minerals"]
+    "q",
+    [
+        "evacuation",
+        "Kishida Yoon",
+        '"joint declaration"',
+        "Tokyo -summit",
+        "minerals",
+        "December 2024",
+    ],
 )
 def test_each_match_says_where_with_marked_words_at_the_right_offsets(client, q):
     articles = Path(os.environ.get("MEETINGS_ARTICLES_DIR") or Path.cwd().parent / "shared/seeds")
@@ -235,6 +255,22 @@ def test_each_match_says_where_with_marked_words_at_the_right_offsets(client, q)
                 start, end = match["evidence"]["start"], match["evidence"]["end"]
                 assert article[start:end] == text
                 assert [article[a:b] for a, b in match["evidence"]["offsets"]] == words
+
+
+def test_a_date_is_found_by_its_year_and_its_months_name_and_marked_there(client):
+    listed = found_items(client, "november 2023")
+    assert {m["date"][:7] for m in listed} == {"2023-11"}
+    assert {m["id"] for m in listed} >= {
+        "2023-11-13-jp-cl-foreign-ministers-meeting",
+        "2023-11-g7-foreign-ministers-meeting-tokyo",
+    }
+    for item in listed:
+        (date,) = [m for m in item["matches"] if m["field"] == "/date"]
+        assert date["offsets"] == [[0, 4], [5, 7]]
+        assert marked(date["snippet"]) == ["2023", "11"]
+    # A month's name alone finds that month of any year, and a year alone only its meetings.
+    assert {m["date"][5:7] for m in found_items(client, "September")} == {"09"}
+    assert {m["date"][:4] for m in found_items(client, "1998")} == {"1998"}
 
 
 def test_a_quote_match_gives_where_its_words_stand_in_the_article(client):

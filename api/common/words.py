@@ -9,6 +9,10 @@ import re
 import unicodedata
 
 WORD = re.compile(r"\w+")
+# The months' names, searched with a meeting's year (`store.meeting_rows.date_words`).
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
 
 
 def fold(text: str) -> str:

@@ -5,7 +5,9 @@ A word is marked where its stem is the stem of a word the search asked for (not 
 out, nor a stop word), stemmed as the engine stems: Porter on SQLite, Snowball's English on
 PostgreSQL (`PyStemmer`). Fields are named by JSON Pointer, as evidence names them. Offsets
 count characters of the field's whole text; a quote's match also gives where the quote
-stands in its article, from the record's evidence, and so where each marked word does."""
+stands in its article, from the record's evidence, and so where each marked word does. A
+date is searched by its year and its month's name: the year is marked where asked for, and
+so are the month's digits where its name is."""
 
 import re
 import threading
@@ -16,7 +18,7 @@ from itertools import accumulate
 
 import Stemmer
 
-from api.common.words import fold, fold_in_place
+from api.common.words import MONTHS, fold, fold_in_place
 from api.queries.filters import is_postgres
 from api.queries.websearch import STOP_WORDS, Query, parse
 
@@ -66,6 +68,12 @@ class Finder:
         # word but for its last letter or so ("studi" of "study"), whatever case or accents.
         starts = sorted({w[:-1] if len(w) > 2 else w for w in self.wanted}, key=len, reverse=True)
         self.candidates = re.compile(r"\b(?:" + "|".join(map(re.escape, starts)) + r")\w*", re.I)
+        # Months asked for by name: a date of that month has its month's digits marked.
+        self.months = {
+            f"{number:02d}"
+            for number, name in enumerate(MONTHS, 1)
+            if stem(name, algorithm) in self.wanted
+        }
 
     def matches(self, record: dict) -> list[dict]:
         if not self.wanted:
@@ -79,6 +87,10 @@ class Finder:
             if stem(joined[m.start() : m.end()], self.algorithm) in self.wanted:
                 i = bisect_right(starts, m.start()) - 1
                 spans[i].append((m.start() - starts[i], m.end() - starts[i]))
+        if self.months:
+            i = next(i for i, (pointer, _) in enumerate(texts) if pointer == "/date")
+            if texts[i][1][5:7] in self.months:  # YYYY-MM-DD or YYYY-MM; a year has none
+                spans[i] = sorted([*spans[i], (5, 7)])
         return [_match(record, *texts[i], spans[i]) for i in sorted(spans)]
 
 
@@ -90,6 +102,7 @@ def fields(record: dict):
     yield "/summary", record["summary"]
     if record.get("occasion"):
         yield "/occasion", record["occasion"]
+    yield "/date", record["date"]  # its year, and its month (asked for by name: `Finder`)
     for kind in ("agreed_points", "discussed"):
         for i, point in enumerate(record.get(kind) or []):
             yield f"/{kind}/{i}/text", point["text"]

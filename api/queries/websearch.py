@@ -126,7 +126,7 @@ class Fts:
 def fts5(query: Query) -> Fts:
     wanted, unwanted = [], []
     for group in query.groups:
-        terms = [t for t in group if not _only_stop_words(t)]
+        terms = [_trimmed(t) for t in group if not _only_stop_words(t)]
         if not terms:
             continue
         if len(terms) == 1 and terms[0].negated:
@@ -141,6 +141,18 @@ def fts5(query: Query) -> Fts:
     if excluded:
         match = f"({match}) NOT ({excluded})"
     return Fts(match, excluded, False)
+
+
+def _trimmed(term: Term) -> Term:
+    """`term` without the stop words at its ends, which PostgreSQL leaves out of a phrase:
+    "Kishida's" is the phrase "kishida s", which it asks as "kishida". A stop word within a
+    phrase stays, where PostgreSQL leaves room for any one word."""
+    words = list(term.words)
+    while words[-1] in STOP_WORDS:
+        words.pop()
+    while words[0] in STOP_WORDS:
+        words.pop(0)
+    return Term(tuple(words), term.negated)
 
 
 def _only_stop_words(term: Term) -> bool:

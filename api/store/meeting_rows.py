@@ -6,7 +6,7 @@ import json
 
 import orjson
 
-from api.common.words import words
+from api.common.words import MONTHS, words
 from api.models import (
     AgreedPoint,
     Discussed,
@@ -54,13 +54,20 @@ def unchanged(data: dict, stored: str, digest: str) -> bool:
     return stored == digest or stored == first_digest(data)
 
 
+def date_words(date) -> str:
+    """A meeting's date as a reader types it: its year, and its month's name where the date
+    gives one ("2024 December")."""
+    year = str(date.first_day.year)
+    return year if date.precision == "year" else f"{year} {MONTHS[date.first_day.month - 1]}"
+
+
 def search_columns(meeting: dict, names: dict[str, str], sources: dict[str, str]) -> dict:
     """The words `q` searches (`common.words`): the title and topics, which weigh more in
-    relevance, and everything else a reader would search: summary, occasion, points, quotes,
-    participants' names and titles, places, the parties' names, and the sources' titles and
-    publishers (`sources`: their words by id)."""
+    relevance, and everything else a reader would search: summary, occasion, the date's year
+    and month, points, quotes, participants' names and titles, places, the parties' names,
+    and the sources' titles and publishers (`sources`: their words by id)."""
     location = meeting["location"] or {}
-    body = [meeting["summary"], meeting.get("occasion") or ""]
+    body = [meeting["summary"], meeting.get("occasion") or "", date_words(meeting["date"])]
     for point in meeting["agreed_points"] + meeting["discussed"]:
         body += [point["text"], point.get("quote") or ""]
     for p in meeting["participants"]:

@@ -7,6 +7,7 @@ from api.models import Meeting, utcnow
 from api.store import documents, meeting_rows
 from api.store.portable import portable_documents
 from api.store.rows import CHUNK, select_in
+from schemas.fields import PartialDate
 
 
 def touch(meeting_ids, changes: list[dict], refresh_search: bool = False) -> None:
@@ -45,5 +46,6 @@ def stored_search_columns(ids: list[str]) -> dict[str, dict]:
             for s in document["sources"]
         }
         document["sources"] = [s["id"] for s in document["sources"]]
+        document["date"] = PartialDate.parse(document["date"])
         found[document["id"]] = meeting_rows.search_columns(document, names, sources)
     return found
