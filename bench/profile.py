@@ -3,6 +3,7 @@ point (no server, no network), timed, and optionally profiled.
 
     python -m bench.profile --n 100000                 # µs of CPU a request, each read
     python -m bench.profile --n 100000 --profile 304   # and cProfile's top functions
+    SORT=tottime python -m bench.profile --profile q   # ordered by own time, not cumulative
 
 Uses the database `bench.run` built for N (build it first), rate limits off as in the
 benchmark (`OFF`), and the bare-Flask ceiling app (`bench.ceiling`) for comparison. The access log
