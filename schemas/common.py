@@ -63,6 +63,15 @@ class PageArgs(Schema):
 REPEATS = 20
 
 
+def _in_utc(instant: dt.datetime) -> bool:
+    """Whether the instant is one UTC can name: 0001-01-01T00:00+14:00 is a day too early."""
+    try:
+        instant.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValidationError("This instant is outside the years 1 to 9999 in UTC.") from None
+    return True
+
+
 class MeetingFilters(Schema):
     """The meetings list's filters: every one given must match."""
 
@@ -111,6 +120,7 @@ class MeetingFilters(Schema):
     )
     updated_since = fields.AwareDateTime(
         default_timezone=dt.UTC,
+        validate=_in_utc,
         metadata={"description": "meetings changed at or after this instant (ISO 8601)"},
     )
 

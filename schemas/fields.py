@@ -141,9 +141,10 @@ class PartialDate:
     last_day: dt.date
 
     _FORMS = (
-        ("day", re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")),
-        ("month", re.compile(r"^(\d{4})-(\d{2})$")),
-        ("year", re.compile(r"^(\d{4})$")),
+        # ASCII digits only: `\d` takes any script's ("２０２５"), which int() reads too.
+        ("day", re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")),
+        ("month", re.compile(r"^([0-9]{4})-([0-9]{2})$")),
+        ("year", re.compile(r"^([0-9]{4})$")),
     )
 
     @classmethod

@@ -6,7 +6,7 @@ from functools import cache
 
 from marshmallow import ValidationError
 
-TIME_PATTERN = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
+TIME_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"  # ASCII digits: `\d` takes any script's
 
 
 class SkippedTime(ValueError):

@@ -55,13 +55,23 @@ def _unique(pairs: list) -> dict:
     return value
 
 
+class _Constant(Exception):
+    """NaN, Infinity or -Infinity, which Python's parser takes and JSON has no place for."""
+
+
+def _constant(name: str):
+    raise _Constant(name)
+
+
 def _integer(digits: str) -> int:
     if len(digits) - digits.startswith("-") > MAX_DIGITS:
         raise _TooLong
     return int(digits)
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique, parse_int=_integer)
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique, parse_int=_integer, parse_constant=_constant)
+# NaN, Infinity or -Infinity outside a string (group 1), for saying where one stands.
+_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(NaN|-?Infinity)', re.DOTALL)
 
 
 def loads(text: str | bytes, parse=None):
@@ -82,6 +92,9 @@ def loads(text: str | bytes, parse=None):
     except _Repeated:
         key, where = _repeated_key(doc)
         raise JSONDecodeError(f"key {key!r} repeated in one object", doc, where) from None
+    except _Constant as exc:
+        where = next((m.start(1) for m in _CONSTANT.finditer(doc) if m.group(1)), 0)
+        raise JSONDecodeError(f"{exc} is not a JSON value", doc, where) from None
     except _TooLong:
         digits, where = _long_integer(doc)
         raise JSONDecodeError(

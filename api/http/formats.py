@@ -231,7 +231,11 @@ def event(d: dict) -> bytes:
         # All day: the day itself, or the whole month or year when that is all that is known.
         days = PartialDate.parse(d["date"])
         lines.append(_shared_line("DTSTART", days.first_day))
-        lines.append(_shared_line("DTEND", days.last_day + dt.timedelta(days=1)))
+        if days.last_day < dt.date.max:
+            lines.append(_shared_line("DTEND", days.last_day + dt.timedelta(days=1)))
+        else:  # no day after 9999-12-31 to end on: as long, by days
+            length = (days.last_day - days.first_day).days + 1
+            lines.append(_shared_line("DURATION", length * 24 * 60))
         if d["date_precision"] != "day":
             note += f"\n\nDate known to the {d['date_precision']} only: {d['date']}."
     lines.append(_shared_line("DTSTAMP", d["updated_at"]))

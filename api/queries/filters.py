@@ -57,6 +57,17 @@ class Match:
         return f"meeting_{self.name}_date_first_id"
 
 
+def is_day(value) -> bool:
+    """Whether a cursor's key is a day as keys are written, YYYY-MM-DD: Python's
+    `date.fromisoformat` also takes other ISO 8601 forms ("2024W011"), which databases don't."""
+    if not (isinstance(value, str) and value.isascii() and len(value) == 10):
+        return False
+    try:
+        return dt.date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
+
+
 def is_postgres() -> bool:
     return isinstance(db.obj, PostgresqlDatabase)
 

@@ -9,7 +9,6 @@ other filters row by row; or, when the matches are too rare for that, every
 match read from the filters' own indexes and sorted.
 """
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from api.queries.filters import (
     Match,
     conditions,
     count,
+    is_day,
     is_postgres,
     matches,
     value_rows,
@@ -179,7 +179,4 @@ def key(row: PageRow) -> list[str]:
 def is_key(values: list) -> bool:
     """Whether a cursor's key values are a day and an id, as `key` makes them."""
     day, meeting_id = values
-    try:
-        return isinstance(meeting_id, str) and bool(dt.date.fromisoformat(day))
-    except (TypeError, ValueError):
-        return False
+    return isinstance(meeting_id, str) and is_day(day)

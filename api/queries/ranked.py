@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from api.common.memo import Memo
 from api.db import db
-from api.queries.filters import conditions, is_postgres
+from api.queries.filters import conditions, is_day, is_postgres
 from api.queries.items import PageRow, document_column
 from api.queries.search import ROWID_BITS
 from api.queries.totals import key as _key
@@ -174,10 +174,6 @@ def is_key(values: list) -> bool:
     """Whether a cursor's key values are a score, a day and an id, as `key` makes them."""
     score, day, meeting_id = values
     try:
-        return (
-            math.isfinite(float(score))
-            and isinstance(meeting_id, str)
-            and bool(dt.date.fromisoformat(day))
-        )
+        return math.isfinite(float(score)) and isinstance(meeting_id, str) and is_day(day)
     except (TypeError, ValueError):
         return False

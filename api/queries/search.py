@@ -57,6 +57,11 @@ def _day_key(day: dt.date) -> int:
     return (day.toordinal() + _JULIAN_OFFSET) << 32
 
 
+def _day_after(day: dt.date) -> int:
+    """The smallest search key of the day after `day` (9999-12-31 has one too)."""
+    return _day_key(day) + (1 << 32)
+
+
 def searchable_by_date(args: dict) -> bool:
     """Whether pages of these filters can be read off SQLite's search index in date order:
     they have words to find."""
@@ -100,11 +105,11 @@ def search_page(
         params.append(_day_key(earliest_start(args["date_from"].first_day)))
     if "date_to" in args:
         sql += f" AND f.rowid < {mark}"
-        params.append(_day_key(args["date_to"].last_day + dt.timedelta(days=1)))
+        params.append(_day_after(args["date_to"].last_day))
     if after is not None:
         # From the cursor's own day, whole: its rows after the cursor's id come first.
         day = dt.date.fromisoformat(after[0])
-        bound = _day_key(day + dt.timedelta(days=1)) if down else _day_key(day)
+        bound = _day_after(day) if down else _day_key(day)
         sql += f" AND f.rowid {'<' if down else '>='} {mark}"
         params.append(bound)
     sql += f" ORDER BY f.rowid {'DESC' if down else 'ASC'} LIMIT {mark}"

@@ -72,7 +72,8 @@ def instant(value) -> str | None:
     given = value
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    formatted = value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: "%Y" writes the year 1 as "1", not "0001".
+    formatted = value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
     _last_instant[:] = [given, formatted]
     return formatted
 
