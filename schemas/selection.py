@@ -35,7 +35,9 @@ class FieldSelection(fields.String):
         if unknown:
             known = ", ".join(self.target().fields)
             raise ValidationError(f"Unknown fields: {', '.join(unknown)}. Known: {known}.")
-        return paths
+        # A field asked for whole is whole: `participants,participants.person.name` is all of
+        # each participant, not only the name (which is what `only` would make of both).
+        return tuple(p for p in paths if not any(p.startswith(f"{q}.") for q in paths))
 
 
 def paths(schema: Schema, prefix: str = "") -> list[str]:

@@ -48,6 +48,22 @@ def test_facets_count_the_filtered_list_exactly_and_link_to_each_value(client, q
             assert len(listed(client, value["url"])) == value["count"], value["url"]
 
 
+@pytest.mark.parametrize(
+    "paging", ["limit=0", "cursor=junk", "sort=relevance", "fields=nope", "limit=5&sort=date"]
+)
+def test_a_values_list_leaves_out_what_a_list_takes_besides_filters(client, paging):
+    """The facets answer whatever page, order or fields a query string holds (it reads none):
+    the list of each value starts at its first page, and every one of them is served."""
+    body = client.get(f"/v1/meetings/facets?country=KR&{paging}").get_json()
+    urls = [value["url"] for values in body["facets"].values() for value in values]
+    assert urls
+    for url in urls:
+        assert "country=KR" in url and not any(p in url for p in ("limit=", "cursor=", "sort=")), (
+            url
+        )
+        assert client.get(url).status_code == 200, url
+
+
 def test_facets_follow_every_write(client, auth):
     before = client.get("/v1/meetings/facets?country=ZA").get_json()["facets"]["country"]
     assert before == []

@@ -21,6 +21,17 @@ def test_an_item_keeps_only_the_fields_named_nested_ones_inside_their_parents(cl
     }
 
 
+@pytest.mark.parametrize(
+    "fields",
+    ["id,participants,participants.person.name", "participants.person.name,participants,id"],
+)
+def test_a_field_named_whole_and_by_a_part_is_whole(client, fields):
+    whole = client.get(ITEM).get_json()
+    response = client.get(f"{ITEM}?fields={fields}")
+    assert response.get_json() == {"id": whole["id"], "participants": whole["participants"]}
+    assert response.headers["ETag"] == client.get(f"{ITEM}?fields=id,participants").headers["ETag"]
+
+
 def test_each_selection_has_its_own_etag_and_304(client):
     whole = client.get(ITEM)
     some = client.get(f"{ITEM}?fields=id,date")

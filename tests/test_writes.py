@@ -591,6 +591,33 @@ def test_post_and_put_bodies_must_be_json(client, auth, content_type):
     assert_nothing_new(client, before)
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch"])
+@pytest.mark.parametrize(
+    ("header", "value", "said"),
+    [
+        ("Content-Encoding", "gzip", "not encoded (gzip)"),
+        ("Content-Encoding", "br, gzip", "not encoded (br, gzip)"),
+        ("Content-Type", "; charset=latin1", "not latin1"),
+    ],
+)
+def test_a_body_encoded_or_in_another_charset_is_a_415(client, auth, method, header, value, said):
+    before = snapshot(client)
+    kind = MERGE_PATCH if method == "patch" else "application/json"
+    headers = {**auth, "Content-Type": kind, "If-Match": etag_of(client, PHONE_CALL)}
+    headers[header] = kind + value if header == "Content-Type" else value
+    body = {"title": "New"} if method == "patch" else new_meeting()
+    path = MEETINGS if method == "post" else item(PHONE_CALL)
+    response = getattr(client, method)(path, data=json.dumps(body), headers=headers)
+    assert said in assert_problem(response, 415)["detail"]
+    if header == "Content-Encoding":
+        assert response.headers["Accept-Encoding"] == "identity"
+    assert_nothing_new(client, before)
+    # UTF-8 named in any case, and "identity", are as good as saying nothing.
+    headers |= {"Content-Type": kind + "; charset=UTF-8", "Content-Encoding": "identity"}
+    response = getattr(client, method)(path, data=json.dumps(body), headers=headers)
+    assert response.status_code in (200, 201), response.get_json()
+
+
 def test_delete_answer_has_no_body_or_type(client, auth):
     create(client, auth)
     response = client.delete(
@@ -805,6 +832,29 @@ def test_weak_etag_in_if_match_is_412(client, auth):
     tag = etag_of(client, DERIVED_ID)
     response = put(client, auth, DERIVED_ID, new_meeting(title="New"), f"W/{tag}")
     assert_problem(response, 412)
+
+
+@pytest.mark.parametrize("write", ["put", "patch"])
+def test_if_none_match_naming_the_record_as_it_is_is_a_412(client, auth, write):
+    """RFC 9110: If-None-Match on a write asks for it only where the record is not that; `*`
+    names any record, and the record exists."""
+    create(client, auth)
+    tag = etag_of(client, DERIVED_ID)
+    before = get_meeting(client, DERIVED_ID).get_json()
+    for none_match in ("*", tag, f"W/{tag}", f'"other.1", {tag}'):
+        headers = {**auth, "If-Match": tag, "If-None-Match": none_match}
+        if write == "put":
+            response = client.put(item(DERIVED_ID), json=new_meeting(title="X"), headers=headers)
+        else:
+            headers["Content-Type"] = MERGE_PATCH
+            response = client.patch(item(DERIVED_ID), json={"title": "X"}, headers=headers)
+        assert "If-None-Match" in assert_problem(response, 412)["detail"], none_match
+        assert response.headers["ETag"] == tag
+    assert get_meeting(client, DERIVED_ID).get_json() == before
+    # Another version named is no bar.
+    headers = {**auth, "If-Match": tag, "If-None-Match": '"other.1"'}
+    response = client.put(item(DERIVED_ID), json=new_meeting(title="Y"), headers=headers)
+    assert response.status_code == 200 and response.get_json()["title"] == "Y"
 
 
 def test_if_match_lists_and_star(client, auth):

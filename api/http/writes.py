@@ -75,6 +75,13 @@ def check_if_match(meeting: Meeting) -> None:
             message=f"The record has changed: its current ETag is {tag}.",
             headers={"ETag": tag},
         )
+    # Evaluated after If-Match (RFC 9110, 13.2.2): a write only where the record is not this.
+    if matches(request.headers.get("If-None-Match"), tag):
+        abort(
+            412,
+            message=f"`If-None-Match` names the record as it is ({tag}): nothing is written.",
+            headers={"ETag": tag},
+        )
 
 
 def locked_meeting(meeting_id: str, **_) -> Meeting:
@@ -124,12 +131,25 @@ ATTEMPTS = 3
 
 def _check_body_type() -> None:
     expected = BODY_TYPES.get(request.method)
-    if expected and request.mimetype != expected:
+    if not expected:
+        return
+    if request.mimetype != expected:
         headers = {"Accept-Patch": expected} if request.method == "PATCH" else {}
         abort(
             415,
             message=f"A {request.method} body must be `Content-Type: {expected}`.",
             headers=headers,
+        )
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        abort(415, message=f"A JSON body is UTF-8, not {charset}: send it as UTF-8.")
+    coding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if coding != "identity":
+        # RFC 9110, 15.5.16: a coding the server does not take is a 415 naming those it does.
+        abort(
+            415,
+            message=f"A body is taken as it is, not encoded ({coding}): send it uncoded.",
+            headers={"Accept-Encoding": "identity"},
         )
 
 

@@ -21,6 +21,9 @@ blp = Blueprint(
 )
 # Facets whose filter may repeat: a meeting has several parties and topics.
 REPEATABLE = ("country", "topic")
+# What a list takes besides filters, which facets leave unread: no part of a value's list (a
+# cursor is another list's place; a limit or sort may be one the list refuses, as 0 is).
+PAGING = ("limit", "cursor", "sort", "fields")
 
 
 @blp.route("/facets")
@@ -35,7 +38,7 @@ class MeetingFacets(MethodView):
         value carries the URL of its list: these filters and the value's own.
         """
         base, query = url_as_sent(request.environ)
-        base = base.removesuffix("/facets")
+        base, query = base.removesuffix("/facets"), without(query, PAGING)
         counts = {
             name: [
                 {"value": value, "count": n, "url": _url(base, query, filters, name, value)}
