@@ -6,6 +6,7 @@ list in memory) and gives it its links."""
 
 import base64
 import binascii
+import hashlib
 from urllib.parse import urlencode
 
 import orjson
@@ -15,6 +16,24 @@ from flask_smorest import abort
 from api.common import jsontext
 from api.common.memo import Memo
 from api.http.public_url import link_base, url_as_sent, without
+
+# A page's own parameters: the rest of a query string says which list a cursor walks.
+PAGE_OWN = ("cursor", "limit", "fields")
+_lists = Memo(1024)
+
+
+def list_digest() -> str:
+    """A short digest of the list this request asks for: its query's parameters, sorted and
+    decoded, but for the page's own. A cursor carries its list's, so that a cursor of one
+    query given with another (another `q`, another filter) is refused, not read as a place in
+    a list it is not from."""
+    query = request.environ.get("QUERY_STRING", "")
+    return _lists.get(query, lambda: _digest(request.args.items(multi=True)))
+
+
+def _digest(pairs) -> str:
+    asked = sorted((name, value) for name, value in pairs if name not in PAGE_OWN)
+    return hashlib.blake2s(orjson.dumps(asked), digest_size=6).hexdigest()
 
 
 def _encode(state: dict) -> str:
@@ -28,6 +47,8 @@ def _decode(cursor: str, sort: str, width: int) -> dict:
             isinstance(state, dict)
             and state.get("d") in ("next", "prev")
             and state.get("s") == sort
+            # (A cursor made before cursors named their list has no "l": it is taken.)
+            and state.get("l", list_digest()) == list_digest()
             and isinstance(state.get("k"), list)
             and len(state["k"]) == width
             and all(isinstance(v, str) for v in state["k"])  # every list's keys are text
@@ -45,7 +66,7 @@ def invalid_cursor():
         message="Invalid query parameter: cursor.",
         errors={
             "cursor": [
-                "Not a cursor from this list with this sort order; "
+                "Not a cursor from this list (these filters, this sort order); "
                 "follow the `next` or `prev` link as given."
             ]
         },
@@ -91,7 +112,9 @@ def _links(sort: str, next_key, prev_key, urls: tuple[str, str] | None = None) -
 
     def at(direction: str, key) -> str | None:
         # Cursors are URL-safe base64: nothing in them needs quoting.
-        return None if key is None else start + _encode({"d": direction, "s": sort, "k": key})
+        if key is None:
+            return None
+        return start + _encode({"d": direction, "s": sort, "k": key, "l": list_digest()})
 
     return {"self": here, "next": at("next", next_key), "prev": at("prev", prev_key)}
 
