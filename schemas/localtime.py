@@ -16,7 +16,8 @@ class SkippedTime(ValueError):
 
 @cache
 def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    # Not "localtime" (this machine's own zone, whatever it is) nor "Factory" (no place).
+    return frozenset(zoneinfo.available_timezones()) - {"localtime", "Factory"}
 
 
 def is_zone(name: str) -> bool:

@@ -36,8 +36,12 @@ INVERSE_RELATIONS = {
 SHOWN_RELATIONS = (*RELATIONS, "child")
 
 
+# Text that says something: more than white space.
+NOT_BLANK = validate.Regexp(r"[\s\S]*\S", error="Holds only white space.")
+
+
 def _text(max_len: int, **kwargs):
-    return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
+    return fields.String(validate=[validate.Length(min=1, max=max_len), NOT_BLANK], **kwargs)
 
 
 def _topics(**kwargs):

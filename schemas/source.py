@@ -46,7 +46,7 @@ URL_PATTERN = (
     r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(:[0-9]{1,5})?([/?#][!-~]*)?$"
 )
 _url = [validate.Length(max=2000), Whole(URL_PATTERN)]
-_publisher = validate.Length(max=200)
+_publisher = validate.Length(min=1, max=200)
 _title = validate.Length(min=1, max=500)
 KINDS = ("news_report", "official_statement", "forum_post", "other")
 _KIND = "what it is: `news_report`, `official_statement`, `forum_post` or `other`"

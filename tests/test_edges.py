@@ -123,3 +123,30 @@ def test_nan_and_infinity_are_not_json(client, auth, constant):
     # Inside a string they are words like any other.
     body = new_meeting(summary=f"They spoke of {constant}.")
     assert client.post(MEETINGS, json=body, headers=auth).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"title": "   "}, "title"),
+        ({"summary": "\n\t "}, "summary"),
+        ({"occasion": " "}, "occasion"),
+        ({"start_time": "10:00", "timezone": "localtime"}, "timezone"),
+        ({"start_time": "10:00", "timezone": "Factory"}, "timezone"),
+    ],
+)
+def test_blank_text_and_a_zone_of_no_place_are_a_422(client, auth, fields, named):
+    """White space says nothing, and "localtime" is whatever zone the server's machine is in."""
+    before = total(client)
+    assert_problem(client.post(MEETINGS, json=new_meeting(**fields), headers=auth), 422, named)
+    assert total(client) == before
+
+
+def test_an_empty_publisher_is_a_422(client, auth):
+    body = new_meeting()
+    body["sources"][0]["publisher"] = ""
+    before = total(client)
+    problem = assert_problem(client.post(MEETINGS, json=body, headers=auth), 422, "sources")
+    assert "publisher" in str(problem["errors"]["sources"])
+    assert total(client) == before
+    assert client.get("/v1/sources/test-source").status_code == 404
