@@ -150,3 +150,11 @@ def test_an_empty_publisher_is_a_422(client, auth):
     assert "publisher" in str(problem["errors"]["sources"])
     assert total(client) == before
     assert client.get("/v1/sources/test-source").status_code == 404
+
+
+def test_a_404_repeats_an_unknown_id_shortened_and_escaped(client):
+    long_id = "x" * 5000
+    detail = assert_problem(client.get(f"{MEETINGS}/{long_id}"), 404)["detail"]
+    assert len(detail) < 200 and "x" * 100 + "…" in detail
+    detail = assert_problem(client.get(f"{MEETINGS}/a%00b"), 404)["detail"]
+    assert "\x00" not in detail and "a\\x00b" in detail

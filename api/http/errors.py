@@ -14,7 +14,7 @@ from api.http.public_url import query_as_sent, redact_text
 from api.store import documents
 from api.store.renames import target
 from schemas.common import Problem
-from schemas.fields import could_be_id
+from schemas.fields import ID_LENGTH, could_be_id
 
 PROBLEM_TYPE = "application/problem+json"
 # RFC 9110 renamed 413, 414 and 422; Python's table still has the old phrases.
@@ -170,8 +170,12 @@ def refuse_if_renamed(kind: str, record_id: str) -> None:
     )
 
 
+SHOWN_ID = ID_LENGTH  # characters of an unknown id a 404 repeats: no id is longer
+
+
 def not_found(kind: str, key: str):
     """404, unless `key` is the old id of a renamed record: then a read is redirected to it
     and a write refused, naming its id (`api.store.renames`)."""
     refuse_if_renamed(kind, key)
-    abort(404, message=f"No {kind} with id {key!r}.")
+    shown = key if len(key) <= SHOWN_ID else key[:SHOWN_ID] + "…"
+    abort(404, message=f"No {kind} with id {shown!r}.")
