@@ -16,31 +16,25 @@ from flask_smorest import abort
 from api.common import jsontext
 from api.common.memo import Memo
 from api.http.public_url import link_base, url_as_sent, without
-
-# A page's own parameters: the rest of a query string says which list a cursor walks.
-PAGE_OWN = ("cursor", "limit", "fields")
-_lists = Memo(1024)
+from api.queries.totals import key
 
 
-def list_digest() -> str:
-    """A short digest of the list this request asks for: its query's parameters, sorted and
-    decoded, but for the page's own. A cursor carries its list's, so that a cursor of one
-    query given with another (another `q`, another filter) is refused, not read as a place in
-    a list it is not from."""
-    query = request.environ.get("QUERY_STRING", "")
-    return _lists.get(query, lambda: _digest(request.args.items(multi=True)))
-
-
-def _digest(pairs) -> str:
-    asked = sorted((name, value) for name, value in pairs if name not in PAGE_OWN)
-    return hashlib.blake2s(orjson.dumps(asked), digest_size=6).hexdigest()
+def list_digest(filters: dict | None) -> str | None:
+    """A short digest of the list a view's `filters` (its arguments as it read them, but for
+    the page's own) ask for, or None for a list that takes none. A cursor carries its list's,
+    so that a cursor of one query given with another (another `q`, another filter) is
+    refused, not read as a place in a list it is not from. Parameters a list does not take,
+    and the order or spelling its arguments came in, make no other list."""
+    if not filters:
+        return None
+    return hashlib.blake2s(repr(key(filters)).encode(), digest_size=6).hexdigest()
 
 
 def _encode(state: dict) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(state)).decode().rstrip("=")
 
 
-def _decode(cursor: str, sort: str, width: int) -> dict:
+def _decode(cursor: str, sort: str, width: int, listed: str | None) -> dict:
     try:
         state = jsontext.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         valid = (
@@ -48,7 +42,7 @@ def _decode(cursor: str, sort: str, width: int) -> dict:
             and state.get("d") in ("next", "prev")
             and state.get("s") == sort
             # (A cursor made before cursors named their list has no "l": it is taken.)
-            and state.get("l", list_digest()) == list_digest()
+            and state.get("l", listed) == listed
             and isinstance(state.get("k"), list)
             and len(state["k"]) == width
             and all(isinstance(v, str) for v in state["k"])  # every list's keys are text
@@ -104,17 +98,18 @@ def _work_out_urls(environ: dict) -> tuple[str, str]:
     )
 
 
-def _links(sort: str, next_key, prev_key, urls: tuple[str, str] | None = None) -> dict:
+def _links(sort: str, next_key, prev_key, urls=None, listed: str | None = None) -> dict:
     """A page's self, next and prev links: this request's URL, and the same with the cursor of
     the next or previous page (None where there is none) in place of its own. `urls` are the
-    request's `page_urls`, when the caller has them."""
+    request's `page_urls`, when the caller has them; `listed`, the list's digest."""
     here, start = page_urls(request.environ) if urls is None else urls
 
     def at(direction: str, key) -> str | None:
         # Cursors are URL-safe base64: nothing in them needs quoting.
         if key is None:
             return None
-        return start + _encode({"d": direction, "s": sort, "k": key, "l": list_digest()})
+        state = {"d": direction, "s": sort, "k": key}
+        return start + _encode(state if listed is None else {**state, "l": listed})
 
     return {"self": here, "next": at("next", next_key), "prev": at("prev", prev_key)}
 
@@ -128,17 +123,21 @@ def page_url(**replace) -> str:
     return f"{base}?{query}" if query else base
 
 
-def position(cursor: str | None, sort: str, width: int) -> tuple[bool, list | None]:
+def position(
+    cursor: str | None, sort: str, width: int, listed: str | None = None
+) -> tuple[bool, list | None]:
     """Where a page starts: (forward, the key values it starts after), or the first page."""
     if not cursor:
         return True, None
-    state = _decode(cursor, sort, width)
+    state = _decode(cursor, sort, width, listed)
     return state["d"] == "next", state["k"]
 
 
-def links_of(rows: list, *, forward: bool, values, limit: int, key_of, sort: str, urls=None):
+def links_of(
+    rows: list, *, forward: bool, values, limit: int, key_of, sort: str, urls=None, listed=None
+):
     """A page from up to `limit + 1` rows read in walking order: the rows in list order, and
-    the page's self/next/prev links (`urls` as `_links` takes them)."""
+    the page's self/next/prev links (`urls` and `listed` as `_links` takes them)."""
     more = len(rows) > limit
     rows = rows[:limit]
     if not forward:
@@ -150,6 +149,7 @@ def links_of(rows: list, *, forward: bool, values, limit: int, key_of, sort: str
         key_of(rows[-1]) if rows and has_next else None,
         key_of(rows[0]) if rows and has_prev else None,
         urls,
+        listed,
     )
     return rows, links
 
@@ -164,17 +164,27 @@ def paginate(
     width: int = 1,
     is_key=None,
     urls=None,
+    filters: dict | None = None,
 ):
     """One page and its self/next/prev links. `read(forward, after, limit)` gives up to `limit`
     rows in walking order, strictly after the key values `after` (None: from the start);
     `key_of(row)` gives a row's key values, as strings (a cursor holds no other), and `is_key`
-    checks a cursor's (a 422 when it fails). `urls` are the request's `page_urls`."""
-    forward, values = position(cursor, sort, width)
+    checks a cursor's (a 422 when it fails). `urls` are the request's `page_urls`; `filters`,
+    the list's arguments but the page's own, which its cursors name (`list_digest`)."""
+    listed = list_digest(filters)
+    forward, values = position(cursor, sort, width, listed)
     if values is not None and is_key is not None and not is_key(values):
         invalid_cursor()
     rows = read(forward, values, limit + 1)
     return links_of(
-        rows, forward=forward, values=values, limit=limit, key_of=key_of, sort=sort, urls=urls
+        rows,
+        forward=forward,
+        values=values,
+        limit=limit,
+        key_of=key_of,
+        sort=sort,
+        urls=urls,
+        listed=listed,
     )
 
 

@@ -53,7 +53,12 @@ class Countries(MethodView):
         counts = meeting_counts(Party.country)
         rows = [document(c, counts) for c in all_countries() if all or c.code in counts]
         page, links = paginate(
-            from_items(rows, _code), key_of=_code, limit=limit, cursor=cursor, sort="code"
+            from_items(rows, _code),
+            key_of=_code,
+            limit=limit,
+            cursor=cursor,
+            sort="code",
+            filters={"all": all},
         )
         return listing(page, links, len(rows))
 

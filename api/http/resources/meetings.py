@@ -139,6 +139,7 @@ class Meetings(MethodView):
             width=reader.width,
             is_key=reader.is_key,
             urls=page_urls(request.environ),
+            filters=filters,
         )
         # The stored documents go out as they are: no rendering, no re-encoding.
         documents = [

@@ -96,6 +96,7 @@ class People(MethodView):
             limit=limit,
             cursor=cursor,
             sort="id",
+            filters={"country": country},
         )
         total = counted(query.count, {"people": True, "country": country})
         counts = meeting_counts(Participant.person, [p.id for p in rows])
