@@ -96,16 +96,20 @@ def test_first_schema_migrated_to_the_latest_keeps_every_record(database_url, em
 
 
 def test_step_0017_makes_every_stored_meetings_date_searched(database_url):
-    """Meetings stored before step 0017 have no date among their search words; migrating makes
-    every meeting's search columns again, so its year and month are found as a new one's."""
+    """Meetings stored before step 0017 have no date among their search words; the step appends
+    them, word for word as a write of today ends them, so a year and a month find them."""
     client = create_app({"DATABASE_URL": database_url}).test_client()
     expected = client.get("/v1/meetings?limit=100&q=summit 2024 september").get_json()["data"]
     assert [m["id"] for m in expected] == ["2024-09-06-jp-kr-summit"]
     db.bind(database_url)
     with db.db.connection_context():
-        # As step 0016 left them: the same words without the date's.
+        made_today = {m.id: m.search_text for m in Meeting.select()}
+        # As step 0016 left them: the same words without the date's, which come last.
         for meeting in Meeting.select():
-            old = meeting.search_text.replace(f" {meeting.date_first.year} ", " ")
+            words = meeting.search_text.split()
+            dated = 1 if len(meeting.date) == 4 else 2
+            assert words[-dated] == meeting.date[:4], meeting.id
+            old = " ".join(words[:-dated])
             Meeting.update(search_text=old).where(Meeting.id == meeting.id).execute()
         db.db.execute_sql("DELETE FROM schema_migration WHERE version = 17")
     # Each search in other words: a worker keeps rankings and totals for as long as the change
@@ -115,7 +119,8 @@ def test_step_0017_makes_every_stored_meetings_date_searched(database_url):
     assert client.get("/v1/meetings?limit=100&q=september 2024 summit").get_json()["data"] == (
         expected
     )
-    assert not [row for row in rows(database_url, "meeting") if row["search_title"] is None]
+    # Word for word what a write of today makes.
+    assert {row["id"]: row["search_text"] for row in rows(database_url, "meeting")} == made_today
 
 
 def sorted_pair(row: dict) -> tuple:

@@ -55,19 +55,19 @@ def unchanged(data: dict, stored: str, digest: str) -> bool:
 
 
 def date_words(date) -> str:
-    """A meeting's date as a reader types it: its year, and its month's name where the date
-    gives one ("2024 December")."""
-    year = str(date.first_day.year)
-    return year if date.precision == "year" else f"{year} {MONTHS[date.first_day.month - 1]}"
+    """A meeting's date as a reader types it: its year as written, and its month's name where
+    the date gives one ("2024 December"). (Step 0017 writes the same in SQL.)"""
+    year, month = date.text[:4], date.text[5:7]
+    return f"{year} {MONTHS[int(month) - 1]}" if month else year
 
 
 def search_columns(meeting: dict, names: dict[str, str], sources: dict[str, str]) -> dict:
     """The words `q` searches (`common.words`): the title and topics, which weigh more in
-    relevance, and everything else a reader would search: summary, occasion, the date's year
-    and month, points, quotes, participants' names and titles, places, the parties' names,
-    and the sources' titles and publishers (`sources`: their words by id)."""
+    relevance, and everything else a reader would search: summary, occasion, points, quotes,
+    participants' names and titles, places, the parties' names, the sources' titles and
+    publishers (`sources`: their words by id), and, last, the date's year and month."""
     location = meeting["location"] or {}
-    body = [meeting["summary"], meeting.get("occasion") or "", date_words(meeting["date"])]
+    body = [meeting["summary"], meeting.get("occasion") or ""]
     for point in meeting["agreed_points"] + meeting["discussed"]:
         body += [point["text"], point.get("quote") or ""]
     for p in meeting["participants"]:
@@ -75,6 +75,7 @@ def search_columns(meeting: dict, names: dict[str, str], sources: dict[str, str]
     body += [location.get(k) or "" for k in ("venue", "city", "region")]
     body += [c.name for c in map(lookup_country, meeting["parties"]) if c is not None]
     body += [sources.get(source, "") for source in meeting["sources"]]
+    body.append(date_words(meeting["date"]))  # last: step 0017 appends it to stored words
     title = [meeting["title"], *(topic.replace("-", " ") for topic in topics_of(meeting))]
     return {"search_title": words(" ".join(title)), "search_text": words(" ".join(body))}
 
