@@ -142,6 +142,42 @@ def test_a_meeting_write_may_name_people_sources_and_meetings_by_their_old_ids(
     assert stored["related"] == [{"id": NEW_MEETING, "relation": "previous"}]
 
 
+def test_a_person_or_source_given_whole_by_an_old_id_is_the_record_it_is_now(client, auth, renamed):
+    """Given whole under an old id, a person or source is checked against the record it is
+    now: as it is stored, the meeting refers to it; otherwise a 409. Never a new record
+    taking the old id again."""
+    person = client.get("/v1/people/kim-dae-jung").get_json()
+    source = client.get(f"/v1/sources/{NEW_SOURCE}").get_json()
+    shown_person = {k: person[k] for k in ("name", "given_name", "family_name", "country")}
+    shown_source = {k: source[k] for k in ("publisher", "title", "url", "published_at")}
+    changes = client.get("/v1/changes?limit=1000&type=person&type=source").get_json()["data"]
+    for person_given, source_given, status in (
+        ({**shown_person, "name": "X"}, {**shown_source}, 409),
+        ({**shown_person}, {**shown_source, "title": "Another"}, 409),
+        ({**shown_person}, {**shown_source}, 201),
+    ):
+        body = new_meeting(
+            id=f"whole-old-ids-{status}",
+            participants=[
+                {
+                    "person": {"id": "dae-jung-kim", **person_given},
+                    "country": "KR",
+                    "title": "President",
+                }
+            ],
+            sources=[{"id": OLD_SOURCE, **source_given}],
+        )
+        response = client.post("/v1/meetings", json=body, headers=auth)
+        assert response.status_code == status, response.get_json()
+    stored = response.get_json()
+    assert [p["person"]["id"] for p in stored["participants"]] == ["kim-dae-jung"]
+    assert [s["id"] for s in stored["sources"]] == [NEW_SOURCE]
+    assert client.get("/v1/people/dae-jung-kim").status_code == 308
+    assert client.get(f"/v1/sources/{OLD_SOURCE}").status_code == 308
+    after = client.get("/v1/changes?limit=1000&type=person&type=source").get_json()["data"]
+    assert after == changes  # no person or source made, none changed
+
+
 def test_a_derived_id_passes_over_an_old_id(app, client, auth, renamed):
     with app.app_context(), db.db.connection_context():
         # As if a meeting once derived as 2031-01-01-jp-kr-summit had been renamed.

@@ -115,6 +115,12 @@ def test_write_keys_cannot_manage_subscriptions(hooks):
         "https://0.0.0.0/hooks",
         "https://127.0.0.1/hooks",  # loopback, not allowed here
         "https://[::ffff:10.0.0.1]/hooks",  # private, IPv4-mapped
+        "https://[64:ff9b::7f00:1]/hooks",  # loopback through NAT64's well-known prefix
+        "https://[64:ff9b::a00:1]/hooks",  # private through NAT64
+        "https://[64:ff9b:1::5]/hooks",  # NAT64's local-use prefix: nothing says where
+        "https://[2002:7f00:1::]/hooks",  # loopback through 6to4
+        "https://[2002:a9fe:a9fe::]/hooks",  # cloud metadata through 6to4
+        "https://93.184.216.34:0/hooks",  # port 0
         "http://93.184.216.34/hooks",  # public, but not https
         "https://no-such-host.invalid/hooks",
         "https://user:secret@93.184.216.34/hooks",
@@ -333,9 +339,9 @@ def test_redelivery_of_one_delivery_and_from_a_seq(hooks):
         "sent-again-two",
     ]
     assert_problem(client.post(rewind, json={}, headers=admin), 422, "from_seq")
-    assert_problem(
-        client.post(f"/v1/webhooks/{made['id']}/deliveries/999999/redeliver", headers=admin), 404
-    )
+    for number in ("999999", "9" * 40):  # past a database integer too: no delivery's
+        redeliver = f"/v1/webhooks/{made['id']}/deliveries/{number}/redeliver"
+        assert_problem(client.post(redeliver, headers=admin), 404)
 
 
 def test_subscriptions_are_updated_with_if_match_and_deleted(hooks):
@@ -356,6 +362,9 @@ def test_subscriptions_are_updated_with_if_match_and_deleted(hooks):
     bad = {**patch, "If-Match": changed.headers["ETag"]}
     assert_problem(client.patch(path, json={"filter": {"colour": "red"}}, headers=bad), 422)
     assert_problem(client.patch(path, json={"url": "https://10.0.0.1/"}, headers=bad), 422, "url")
+    for needed in ("url", "events", "enabled"):  # what a subscription keeps (these were 500s)
+        assert_problem(client.patch(path, json={needed: None}, headers=bad), 422, needed)
+    assert client.get(path, headers=hooks["admin"]).get_json() == changed.get_json()
     gone = client.delete(path, headers={**hooks["admin"], "If-Match": changed.headers["ETag"]})
     assert gone.status_code == 204
     assert_problem(client.get(path, headers=hooks["admin"]), 404)

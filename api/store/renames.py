@@ -24,7 +24,8 @@ def follow(meetings: list[dict], references) -> None:
     """Points every reference these meetings make by an old id (an alias) at the record's id
     now: a participant's person, a source, a related meeting. A write that named a record by
     id before the record was renamed keeps working. `references` (a
-    `shared_records.References` gathered from these meetings) is brought in step."""
+    `shared_records.References` gathered from these meetings) is brought in step, the people
+    and sources it holds whole among them."""
     wanted = references.person_ids | references.source_ids | references.related_ids
     if not wanted or not Alias.select().exists():
         return
@@ -44,6 +45,13 @@ def follow(meetings: list[dict], references) -> None:
         meeting["sources"] = [now("source", source) for source in meeting["sources"]]
         for link in meeting["related"]:
             link["id"] = now("meeting", link["id"])
+    # A person or source given whole under its old id is the record it is now, given whole:
+    # checked against it as any other (never a new record taking the old id again).
+    for kind, given in (("person", references.people), ("source", references.sources)):
+        for old in [i for i in given if (kind, i) in renamed]:
+            new = renamed[(kind, old)]
+            ways = given.pop(old)
+            given.setdefault(new, []).extend((m, {**record, "id": new}) for m, record in ways)
     references.person_ids = {now("person", i) for i in references.person_ids}
     references.source_ids = {now("source", i) for i in references.source_ids}
     references.related_ids = {now("meeting", i) for i in references.related_ids}

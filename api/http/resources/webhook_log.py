@@ -95,7 +95,8 @@ class WebhookRewind(MethodView):
         return saved(webhook_id)
 
 
-@blp.route("/<string:webhook_id>/deliveries/<int:delivery_id>/redeliver")
+# A delivery's id is a database integer: a larger number is no delivery's (404), not an error.
+@blp.route("/<string:webhook_id>/deliveries/<int(max=9223372036854775807):delivery_id>/redeliver")
 class WebhookRedelivery(MethodView):
     @require_key("admin")
     @blp.response(201, Delivery)

@@ -186,6 +186,17 @@ class WebhookItem(MethodView):
         patch = requested_patch()
         shown = {k: v for k, v in document(stored).items() if k in WebhookPatch().fields}
         merged = merge_patch(shown, patch)
+        removed = [name for name in ("url", "events", "enabled") if merged.get(name) is None]
+        if removed:
+            errors = {
+                name: ["A subscription keeps it: give a value, not null."] for name in removed
+            }
+            named = ", ".join(f"`{name}`" for name in removed)
+            abort(
+                422,
+                message=f"The patch removes {named}, which a subscription keeps.",
+                errors=errors,
+            )
         try:
             data = WebhookPatch().load(merged)
         except ValidationError as exc:
