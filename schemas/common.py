@@ -12,7 +12,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from .fields import CountryCode, PartialDateField, slug, topic
+from .fields import CountryCode, PartialDateField, QueryInteger, slug, topic
 from .meeting import FORMATS, STATUSES, TYPES
 from .meeting_out import Meeting, MeetingFound
 from .selection import FieldSelection
@@ -48,7 +48,7 @@ class PageArgs(Schema):
         # Unknown query parameters are ignored, per the API's conventions.
         unknown = EXCLUDE
 
-    limit = fields.Integer(
+    limit = QueryInteger(
         load_default=DEFAULT_LIMIT,
         validate=validate.Range(min=1, max=MAX_LIMIT),
         metadata={"description": f"page size, 1 to {MAX_LIMIT}"},

@@ -141,14 +141,17 @@ def covers(pointer: str, fact: str) -> bool:
     return pointer == fact or pointer.startswith(fact + "/")
 
 
-def problems(record: dict, source_ids: list[str] | None) -> dict[str, list[str]]:
+def problems(
+    record: dict, source_ids: list[str] | None, *, pointers: bool = True
+) -> dict[str, list[str]]:
     """What is wrong with a loaded meeting's evidence as a whole: pointers naming nothing in
-    the record, sources that are not the meeting's (when `source_ids` are known). By field, as
-    marshmallow reports them."""
+    the record (unless not `pointers`), sources that are not the meeting's (when `source_ids`
+    are known). By field, as marshmallow reports them."""
     messages = []
     for i, entry in enumerate(record.get("evidence") or []):
         try:
-            resolve(record, entry["field"])
+            if pointers:
+                resolve(record, entry["field"])
         except KeyError:
             messages.append(f"Entry {i}: {entry['field']!r} names nothing in the record.")
         if source_ids is not None and entry.get("source") not in (None, *source_ids):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import pycountry
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 
 class Whole(validate.Regexp):
@@ -199,3 +199,39 @@ class PartialDateField(fields.String):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value.text if isinstance(value, PartialDate) else value
+
+
+class IdOrObject(fields.Field):
+    """A reference: the id of an existing record, or the record itself (created or updated)."""
+
+    def __init__(self, schema: type[Schema], **kwargs):
+        self.schema = schema()  # one instance: building a schema costs more than loading
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            errors = [msg for check in slug for msg in _errors(check, value)]
+            if errors:
+                raise ValidationError(errors)
+            return value
+        if isinstance(value, dict):
+            return self.schema.load(value)
+        raise ValidationError("Expected an id or an object.")
+
+
+def _errors(check, value) -> list[str]:
+    try:
+        check(value)
+    except ValidationError as exc:
+        return exc.messages
+    return []
+
+
+class QueryInteger(fields.Integer):
+    """An integer query parameter as a URL writes one: ASCII digits, a minus at most; not the
+    spaces, underscores or other scripts' digits ("٣") that int() would also take."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)

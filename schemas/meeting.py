@@ -11,8 +11,17 @@ from marshmallow import (
     validates_schema,
 )
 
-from .evidence import EvidenceIn
-from .fields import ID_STRING, CountryCode, JsonInteger, PartialDateField, Whole, slug, topic
+from .evidence import EvidenceIn, problems
+from .fields import (
+    ID_STRING,
+    CountryCode,
+    IdOrObject,
+    JsonInteger,
+    PartialDateField,
+    Whole,
+    slug,
+    topic,
+)
 from .localtime import TIME_PATTERN, SkippedTime, is_zone, starts_at
 from .meeting_rules import DESCRIPTION, JSON_SCHEMA, POSITION
 from .person import PersonRefIn
@@ -58,32 +67,6 @@ SERVER_OWNED = ("created_at", "updated_at", "revision")
 class _Strict(Schema):
     class Meta:
         unknown = RAISE
-
-
-class IdOrObject(fields.Field):
-    """A reference: the id of an existing record, or the record itself (created or updated)."""
-
-    def __init__(self, schema: type[Schema], **kwargs):
-        self.schema = schema()  # one instance: building a schema costs more than loading
-        super().__init__(**kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str):
-            errors = [msg for check in slug for msg in _errors(check, value)]
-            if errors:
-                raise ValidationError(errors)
-            return value
-        if isinstance(value, dict):
-            return self.schema.load(value)
-        raise ValidationError("Expected an id or an object.")
-
-
-def _errors(check, value) -> list[str]:
-    try:
-        check(value)
-    except ValidationError as exc:
-        return exc.messages
-    return []
 
 
 _COUNTRY_CODE = CountryCode()
@@ -169,6 +152,17 @@ RESERVED_IDS = ("facets",)
 def not_reserved(value: str) -> None:
     if value in RESERVED_IDS:
         raise ValidationError(f"{value!r} names another resource (/v1/meetings/{value}).")
+
+
+# A participant is one entry: the same person in the same role twice is a duplicate.
+PEOPLE = (("participants", ("person", "country", "title", "side")),)
+
+
+def _entry(value, key):
+    """What makes an entry of a list the same entry: the value, its `key`, or its `key`s."""
+    if isinstance(key, tuple):
+        return tuple(_entry(value.get(k), "id") for k in key)
+    return value[key] if key and isinstance(value, dict) else value
 
 
 class MeetingIn(_Strict):
@@ -279,10 +273,14 @@ class MeetingIn(_Strict):
                 position = point.pop("position", i)
                 if position != i:
                     fail(kind, f"Entry {i} has position {position}; positions follow the list.")
-        for field, key in (("parties", None), ("related", "id"), ("sources", "id")):
-            values = [v[key] if key and isinstance(v, dict) else v for v in data.get(field, [])]
+        for field, key in (("parties", None), ("related", "id"), ("sources", "id"), *PEOPLE):
+            values = [_entry(v, key) for v in data.get(field, [])]
             if len(values) != len(set(values)):
                 fail(field, "Each entry may appear only once.")
+        if cited := [_entry(source, "id") for source in data.get("sources", [])]:
+            # (A seed file's meeting naming none rests on the file's: `seedfile` checks it.)
+            for message in problems(data, cited, pointers=False).get("evidence", []):
+                fail("evidence", message)
         parties = set(data.get("parties", []))
         for i, participant in enumerate(data.get("participants", []), 1):
             if participant["country"] not in parties:

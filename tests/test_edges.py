@@ -158,3 +158,42 @@ def test_a_404_repeats_an_unknown_id_shortened_and_escaped(client):
     assert len(detail) < 200 and "x" * 100 + "…" in detail
     detail = assert_problem(client.get(f"{MEETINGS}/a%00b"), 404)["detail"]
     assert "\x00" not in detail and "a\\x00b" in detail
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/v1/changes?since=٣",
+        "/v1/changes?since=%201",
+        "/v1/changes?since=1_0",
+        "/v1/changes?limit=+5",
+        f"{MEETINGS}?limit=١",
+        f"{MEETINGS}?limit=%205",
+    ],
+)
+def test_an_integer_in_a_query_is_ascii_digits(client, query):
+    name = query.split("?")[1].split("=")[0]
+    assert_problem(client.get(query), 422, name)
+
+
+def test_evidence_rests_on_one_of_the_meetings_sources(client, auth):
+    entry = {"field": "/date", "source": "other-source", "basis": "reported"}
+    entry |= {"exact": "x", "start": 1, "end": 2}
+    before = total(client)
+    body = new_meeting(evidence=[entry])
+    problem = assert_problem(client.post(MEETINGS, json=body, headers=auth), 422, "evidence")
+    assert "'other-source' is not one of the meeting's" in str(problem["errors"])
+    assert total(client) == before
+    body = new_meeting(evidence=[{**entry, "source": "test-source"}])
+    assert client.post(MEETINGS, json=body, headers=auth).status_code == 201
+
+
+def test_the_same_participant_twice_is_a_422(client, auth):
+    body = new_meeting()
+    body["participants"].append(body["participants"][0])
+    before = total(client)
+    assert_problem(client.post(MEETINGS, json=body, headers=auth), 422, "participants")
+    assert total(client) == before
+    # The same person in another role is another entry.
+    body["participants"][-1] = {**body["participants"][0], "title": "Envoy"}
+    assert client.post(MEETINGS, json=body, headers=auth).status_code == 201

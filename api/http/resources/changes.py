@@ -9,6 +9,7 @@ from api.models import Change
 from api.queries.totals import counted
 from api.store.documents import instant
 from schemas.common import MAX_LIMIT, Links, Meta
+from schemas.fields import QueryInteger
 
 blp = Blueprint(
     "changes",
@@ -24,12 +25,12 @@ class ChangeArgs(Schema):
     class Meta:
         unknown = "exclude"
 
-    since = fields.Integer(
+    since = QueryInteger(
         load_default=0,
         validate=validate.Range(min=0, max=2**63 - 1),
         metadata={"description": "the cursor of the last change you have (`seq`); 0 for all"},
     )
-    limit = fields.Integer(
+    limit = QueryInteger(
         load_default=100,
         validate=validate.Range(min=1, max=MAX_LIMIT * 10),
         metadata={"description": "changes per page, 1 to 1000"},
