@@ -170,12 +170,9 @@ def refuse_if_renamed(kind: str, record_id: str) -> None:
     )
 
 
-SHOWN_ID = ID_LENGTH  # characters of an unknown id a 404 repeats: no id is longer
-
-
 def not_found(kind: str, key: str):
     """404, unless `key` is the old id of a renamed record: then a read is redirected to it
     and a write refused, naming its id (`api.store.renames`)."""
     refuse_if_renamed(kind, key)
-    shown = key if len(key) <= SHOWN_ID else key[:SHOWN_ID] + "…"
+    shown = key if len(key) <= ID_LENGTH else key[:ID_LENGTH] + "…"  # no id is longer
     abort(404, message=f"No {kind} with id {shown!r}.")
