@@ -188,15 +188,21 @@ def test_a_new_record_given_by_a_meeting_is_checked(client, auth, seeded, case, 
     before = state(client, seeded)
     country = {"country": seeded.participant["country"]}
     change = {
-        "seed_file": {"sources": [{**NEW_SOURCE, "seed_file": "x.txt"}]},
-        "sha256": {"sources": [{**NEW_SOURCE, "sha256": "0" * 64}]},
+        # (Without the seeded source's evidence, which would rest on a source not cited.)
+        "seed_file": {"sources": [{**NEW_SOURCE, "seed_file": "x.txt"}], "evidence": []},
+        "sha256": {"sources": [{**NEW_SOURCE, "sha256": "0" * 64}], "evidence": []},
         "person without a country": {
             "participants": [{**seeded.participant, "person": NEW_PERSON}]
         },
         "person given two ways": {
             "participants": [
                 {**seeded.participant, "person": {**NEW_PERSON, **country}},
-                {**seeded.participant, "person": {**NEW_PERSON, **country, "name": "Aki Sato"}},
+                # (In another role: the same person in the same role twice is a duplicate.)
+                {
+                    **seeded.participant,
+                    "title": "Envoy",
+                    "person": {**NEW_PERSON, **country, "name": "Aki Sato"},
+                },
             ]
         },
     }[case]
