@@ -165,11 +165,17 @@ def csv_row(d: dict) -> list:
 
 def csv_lines(stored):
     """A header, then one row a stored document, a batch of rows a chunk."""
+    return csv_table(CSV_COLUMNS, (csv_row(orjson.loads(document)) for document in stored))
+
+
+def csv_table(columns, rows):
+    """The CSV text of a header of `columns`, then `rows` (lists of cells), a batch of rows a
+    chunk."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for i, document in enumerate(stored, 1):
-        writer.writerow(csv_row(orjson.loads(document)))
+    writer.writerow(columns)
+    for i, row in enumerate(rows, 1):
+        writer.writerow(row)
         if i % BATCH == 0:
             yield buffer.getvalue()
             buffer.seek(0)

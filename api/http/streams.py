@@ -58,14 +58,21 @@ def stream(media: str, filters: dict, sort: str, selected: tuple | None = None) 
     def read(after: list | None, limit: int) -> list:
         return reader.read(True, after, limit)
 
-    slot = feed_slot()  # a 503 problem when the server streams all the feeds it can
     stored = (row.document for row in formats.pages(read, reader.key))
     if media == "application/x-ndjson":  # with where `q` matched, and `fields=`
         stored = formats.as_listed(stored, filters.get("q"), selected)
-    body = stream_with_context(STREAMS[media](stored))
+    return streamed(media, STREAMS[media](stored))
+
+
+def streamed(media: str, body) -> Response:
+    """`body` (the pieces of text of a whole list) streamed in one response of type `media`,
+    in a feed slot of the server's (a 503 problem when it streams all the feeds it can)."""
+    slot = feed_slot()
     sent_as_stream()
     mimetype = media + ("; charset=utf-8" if media != "application/x-ndjson" else "")
-    response = Response(body, headers={"Content-Type": mimetype, "Vary": "Accept"})
+    response = Response(
+        stream_with_context(body), headers={"Content-Type": mimetype, "Vary": "Accept"}
+    )
     if slot is not None:
         # Given back when the server closes the response: sent whole, broken off, or a HEAD.
         response.call_on_close(lambda: os.close(slot))

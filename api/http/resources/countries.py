@@ -4,6 +4,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import fields
 
+from api.http import tables
 from api.http.blueprint import Blueprint
 from api.http.pagination import from_items, listing, paginate
 from api.models import Party
@@ -44,14 +45,21 @@ def _code(row: dict) -> list[str]:
 class Countries(MethodView):
     @blp.arguments(CountryArgs(), location="query", as_kwargs=True)
     @blp.response(200, envelope(CountrySchema, "CountryList"))
+    @blp.alt_response(406, response="NOT_ACCEPTABLE")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    @blp.doc(**tables.formats("CountryList"))
     def get(self, limit, cursor=None, all=False):  # noqa: A002 - the parameter's public name
         """List countries
 
         Countries that take part in at least one meeting, by code; `all=true` lists every
-        ISO 3166-1 country. Paged like every list.
+        ISO 3166-1 country. Paged like every list; `Accept: text/csv` or
+        `application/x-ndjson` streams every one in one response.
         """
+        media = tables.wanted()
         counts = meeting_counts(Party.country)
         rows = [document(c, counts) for c in all_countries() if all or c.code in counts]
+        if media:
+            return tables.table(media, rows, CountrySchema())
         page, links = paginate(
             from_items(rows, _code),
             key_of=_code,
@@ -60,7 +68,7 @@ class Countries(MethodView):
             sort="code",
             filters={"all": all},
         )
-        return listing(page, links, len(rows))
+        return tables.varies(listing(page, links, len(rows)))
 
 
 @blp.route("/<string:code>")

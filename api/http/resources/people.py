@@ -3,8 +3,10 @@
 from flask.views import MethodView
 
 from api.common.merge_patch import requested_patch
+from api.http import tables
 from api.http.blueprint import Blueprint
 from api.http.errors import not_found
+from api.http.formats import batches
 from api.http.openapi import ETAG_HEADER, IF_MATCH, SECURED, merge_patch_body
 from api.http.pagination import from_query, listing, paginate
 from api.http.shared_writes import locked, patched, replace
@@ -26,6 +28,9 @@ blp = Blueprint(
 )
 
 
+BY_ID = [(Person.id, False)]
+
+
 class PeopleArgs(PageArgs):
     country = CountryCode(metadata={"description": "people serving this state"})
 
@@ -45,6 +50,13 @@ def document(person: Person, counts: dict, aliases: dict | None = None) -> dict:
         "updated_at": instant(person.updated_at),
         "revision": person.revision,
     }
+
+
+def documents(people: list[Person]) -> list[dict]:
+    """People as a list shows them: with their meeting counts and aliases, in two queries."""
+    counts = meeting_counts(Participant.person, [p.id for p in people])
+    aliases = aliases_of("person", [p.id for p in people])
+    return [document(p, counts, aliases) for p in people]
 
 
 def detail(person: Person) -> dict:
@@ -82,16 +94,23 @@ def _saved(person_id: str):
 class People(MethodView):
     @blp.arguments(PeopleArgs(), location="query", as_kwargs=True)
     @blp.response(200, envelope(PersonSchema, "PersonList"))
+    @blp.alt_response(406, response="NOT_ACCEPTABLE")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    @blp.doc(**tables.formats("PersonList"))
     def get(self, limit, cursor=None, country=None):
         """List people
 
-        By id; `country` keeps those serving one state.
+        By id; `country` keeps those serving one state. `Accept: text/csv` or
+        `application/x-ndjson` streams every match in one response.
         """
+        media = tables.wanted()
         query = Person.select()
         if country:
             query = query.where(Person.country == country)
+        if media:
+            return tables.table(media, batches(query, documents, BY_ID), PersonSchema())
         rows, links = paginate(
-            from_query(query, [(Person.id, False)]),
+            from_query(query, BY_ID),
             key_of=lambda p: [p.id],
             limit=limit,
             cursor=cursor,
@@ -99,10 +118,7 @@ class People(MethodView):
             filters={"country": country},
         )
         total = counted(query.count, {"people": True, "country": country})
-        counts = meeting_counts(Participant.person, [p.id for p in rows])
-        aliases = aliases_of("person", [p.id for p in rows])
-        data = [document(p, counts, aliases) for p in rows]
-        return listing(data, links, total)
+        return tables.varies(listing(documents(rows), links, total))
 
 
 @blp.route("/<string:person_id>")

@@ -3,8 +3,10 @@
 from flask.views import MethodView
 
 from api.common.merge_patch import requested_patch
+from api.http import tables
 from api.http.blueprint import Blueprint
 from api.http.errors import not_found
+from api.http.formats import batches
 from api.http.openapi import ETAG_HEADER, IF_MATCH, SECURED, merge_patch_body
 from api.http.pagination import from_query, listing, paginate
 from api.http.shared_writes import locked, patched, replace
@@ -26,6 +28,9 @@ blp = Blueprint(
 )
 
 
+BY_ID = [(Source.id, False)]
+
+
 def document(source: Source, counts: dict, aliases: dict | None = None) -> dict:
     return {
         "id": source.id,
@@ -43,6 +48,13 @@ def document(source: Source, counts: dict, aliases: dict | None = None) -> dict:
         "updated_at": instant(source.updated_at),
         "revision": source.revision,
     }
+
+
+def documents(sources: list[Source]) -> list[dict]:
+    """Sources as a list shows them: with their meeting counts and aliases, in two queries."""
+    counts = meeting_counts(MeetingSource.source, [s.id for s in sources])
+    aliases = aliases_of("source", [s.id for s in sources])
+    return [document(s, counts, aliases) for s in sources]
 
 
 def detail(source: Source) -> dict:
@@ -67,24 +79,28 @@ def _saved(source_id: str):
 class Sources(MethodView):
     @blp.arguments(PageArgs(), location="query", as_kwargs=True)
     @blp.response(200, envelope(SourceSchema, "SourceList"))
+    @blp.alt_response(406, response="NOT_ACCEPTABLE")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    @blp.doc(**tables.formats("SourceList"))
     def get(self, limit, cursor=None):
         """List sources
 
-        By id, each with how many meetings it backs.
+        By id, each with how many meetings it backs. `Accept: text/csv` or
+        `application/x-ndjson` streams every one in one response.
         """
+        media = tables.wanted()
         query = Source.select()
+        if media:
+            return tables.table(media, batches(query, documents, BY_ID), SourceSchema())
         rows, links = paginate(
-            from_query(query, [(Source.id, False)]),
+            from_query(query, BY_ID),
             key_of=lambda s: [s.id],
             limit=limit,
             cursor=cursor,
             sort="id",
         )
         total = counted(query.count, {"sources": True})
-        counts = meeting_counts(MeetingSource.source, [s.id for s in rows])
-        aliases = aliases_of("source", [s.id for s in rows])
-        data = [document(s, counts, aliases) for s in rows]
-        return listing(data, links, total)
+        return tables.varies(listing(documents(rows), links, total))
 
 
 @blp.route("/<string:source_id>")

@@ -2,6 +2,7 @@
 
 from flask.views import MethodView
 
+from api.http import tables
 from api.http.blueprint import Blueprint
 from api.http.pagination import from_items, listing, paginate
 from api.models import MeetingTopic
@@ -25,15 +26,22 @@ def _topic(row: dict) -> list[str]:
 class Topics(MethodView):
     @blp.arguments(PageArgs(), location="query", as_kwargs=True)
     @blp.response(200, envelope(Topic, "TopicList"))
+    @blp.alt_response(406, response="NOT_ACCEPTABLE")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    @blp.doc(**tables.formats("TopicList"))
     def get(self, limit, cursor=None):
         """List topics
 
         Every topic tag in use, alphabetically, with its meeting count. Use a tag with
-        `GET /v1/meetings?topic=`.
+        `GET /v1/meetings?topic=`. `Accept: text/csv` or `application/x-ndjson` streams every
+        one in one response.
         """
+        media = tables.wanted()
         counts = meeting_counts(MeetingTopic.topic)
         rows = [{"topic": t, "meeting_count": n} for t, n in sorted(counts.items())]
+        if media:
+            return tables.table(media, rows, Topic())
         page, links = paginate(
             from_items(rows, _topic), key_of=_topic, limit=limit, cursor=cursor, sort="topic"
         )
-        return listing(page, links, len(rows))
+        return tables.varies(listing(page, links, len(rows)))
