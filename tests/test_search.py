@@ -122,6 +122,36 @@ def test_or_matches_either_and_a_minus_leaves_out(client):
     assert set(found(client, "-Chengdu")) == everything - chengdu
 
 
+def test_or_joins_the_terms_beside_it_not_everything_before_it(client):
+    # "A B OR C" is A AND (B OR C) on both databases, as web search engines read it;
+    # PostgreSQL's websearch_to_tsquery alone would read (A AND B) OR C.
+    kamikawa, chile, chengdu = (set(found(client, q)) for q in ("Kamikawa", "Chile", "Chengdu"))
+    assert kamikawa & chile and chengdu - kamikawa  # the two readings differ here
+    assert set(found(client, "Kamikawa Chile OR Chengdu")) == kamikawa & (chile | chengdu)
+    assert set(found(client, "Chengdu OR Chile Kamikawa")) == (chengdu | chile) & kamikawa
+
+
+@pytest.mark.parametrize(
+    ("q", "meeting", "word"),
+    [
+        # The text says "Russia"; a reader types the people's name.
+        ("Russian military cooperation", "2024-09-06-jp-kr-summit", "Russia"),
+        ("Chilean", "2023-11-13-jp-cl-foreign-ministers-meeting", "Chile"),
+        # ...and the other way round: the text says "Korean".
+        ("Korea Times", "2018-09-jp-kr-summit-new-york", "Korea"),
+        ("G-7", "2023-11-g7-foreign-ministers-meeting-tokyo", "G7"),
+        ("UN General Assembly", "2018-09-jp-kr-summit-new-york", "U"),
+        ("Sept 2024 summit", "2024-09-06-jp-kr-summit", "09"),  # the month of its date
+        ("PM Kishida", "2024-09-06-jp-kr-summit", "Prime"),
+    ],
+)
+def test_a_word_written_another_way_finds_and_marks_what_the_record_says(client, q, meeting, word):
+    items = {item["id"]: item for item in found_items(client, q)}
+    assert meeting in list(items)[:3], list(items)
+    snippets = " ".join(m["snippet"] for m in items[meeting]["matches"])
+    assert f"<mark>{word}</mark>" in snippets, snippets
+
+
 def test_diacritics_fold_and_names_match_in_either_order(client, auth):
     assert found(client, "Tōkyō") == found(client, "Tokyo") != []
     body = new_meeting(id="kyoto-talks", summary="They met at Kyōto's Shōkokuji.")

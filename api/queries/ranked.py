@@ -90,10 +90,11 @@ def _scored(args: dict, values) -> tuple[str, list]:
     if is_postgres():
         # As double precision, so that a cursor's score (a double in Python) is compared as
         # it was read: `real` compared with a number literal reads as decimal.
-        score = "CAST(-ts_rank_cd(m.search_vector, asked) AS DOUBLE PRECISION)"
-        source = f"\"meeting\" m, websearch_to_tsquery('english', {mark}) asked"
-        where = ["m.search_vector @@ asked", *where]
-        params = [postgresql(parse(args["q"])), *params]
+        score = "CAST(-ts_rank_cd(m.search_vector, q.asked) AS DOUBLE PRECISION)"
+        asked, terms = postgresql(parse(args["q"]), mark)
+        source = f'"meeting" m, (SELECT {asked} AS asked) AS q'
+        where = ["m.search_vector @@ q.asked", *where]
+        params = [*terms, *params]
     else:
         score = f"bm25(meeting_fts, {TITLE_WEIGHT}, 1.0)"
         source = f'meeting_fts f CROSS JOIN "meeting" m ON m.rowid = f.rowid & {ROWID_BITS}'

@@ -30,11 +30,11 @@ def text_search(q: str, table: str, walk_dates: bool = False) -> tuple[str, list
     if isinstance(db.obj, PostgresqlDatabase):
         if not query.groups:
             return "1 = 0", []
-        asked = f"websearch_to_tsquery('english', {param})"
+        asked, params = postgresql(query, param)
         if walk_dates:  # the function behind @@: the same test, but its index out of reach,
             # so that the walk checks each row it reads rather than reading every match
-            return f"ts_match_vq({table}search_vector, {asked})", [postgresql(query)]
-        return f"{table}search_vector @@ {asked}", [postgresql(query)]
+            return f"ts_match_vq({table}search_vector, {asked})", params
+        return f"{table}search_vector @@ ({asked})", params
     fts = fts5(query)
     if fts.empty:
         return "1 = 0", []

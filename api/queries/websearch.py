@@ -9,14 +9,16 @@ Nothing is an error: other punctuation, a lone `-` or `OR`, and the engines' own
 typed as text are read as plain words or ignored. A term of several words ("Jae-in", "U.S.")
 is a phrase of them, as PostgreSQL's parser makes it.
 
-PostgreSQL is given the query rebuilt from what was read, in the same syntax, so that its own
-parser stems and drops stop words; SQLite's FTS5 is given the same query in its syntax, its
-Porter tokenizer stemming each word, and PostgreSQL's English stop words left out."""
+PostgreSQL is given each term rebuilt from what was read, in the same syntax, so that its own
+parser stems it and drops stop words, and the terms joined as they were read; SQLite's FTS5
+is given the same query in its syntax, its Porter tokenizer stemming each word, and
+PostgreSQL's English stop words left out."""
 
 from dataclasses import dataclass
 from functools import lru_cache
 
 from api.common.words import split
+from api.queries.also_written import alternatives
 
 # PostgreSQL's English stop words (share/tsearch_data/english.stop): words its English
 # configuration neither indexes nor asks for, left out of SQLite's queries alike.
@@ -68,7 +70,17 @@ def parse(q: str) -> Query:
         else:
             groups.append([token])
         joining = False
-    return Query(tuple(tuple(group) for group in groups))
+    return Query(tuple(_also_written(group) for group in groups))
+
+
+def _also_written(group: list[Term]) -> tuple[Term, ...]:
+    """A group with the other ways of writing each word it asks for (`also_written`), as if
+    they had been typed with an `OR`. What is excluded is excluded as typed."""
+    wanted = list(group)
+    for term in group:
+        if not term.negated:
+            wanted += [Term(words) for words in alternatives(term.words)]
+    return tuple(dict.fromkeys(wanted))
 
 
 def _tokens(q: str) -> list:
@@ -102,13 +114,22 @@ def _tokens(q: str) -> list:
     return tokens
 
 
-def postgresql(query: Query) -> str:
-    """The query in `websearch_to_tsquery`'s own syntax, words only: PostgreSQL reads it as
-    `parse` did, and stems it."""
-    return " ".join(
-        " or ".join(("-" if t.negated else "") + f'"{" ".join(t.words)}"' for t in group)
-        for group in query.groups
-    )
+def postgresql(query: Query, mark: str) -> tuple[str, list[str]]:
+    """The query as a PostgreSQL tsquery expression, and its parameters (`mark` is the
+    driver's placeholder). Each term is read by `websearch_to_tsquery` in its own syntax, so
+    that PostgreSQL stems it and drops its stop words; the terms of a group are joined by
+    `||` and the groups by `&&`. Given the whole query, `websearch_to_tsquery` would read
+    "a b OR c" as (a AND b) OR c, where web search engines, and SQLite here, read a AND
+    (b OR c). A group with an exclusion in its `OR` is left out, as on SQLite."""
+    groups, params = [], []
+    for group in query.groups:
+        if len(group) > 1 and any(term.negated for term in group):
+            continue
+        groups.append(
+            "(" + " || ".join([f"websearch_to_tsquery('english', {mark})"] * len(group)) + ")"
+        )
+        params += [("-" if t.negated else "") + f'"{" ".join(t.words)}"' for t in group]
+    return " && ".join(groups) or "CAST('' AS tsquery)", params
 
 
 @dataclass(frozen=True)
