@@ -56,6 +56,17 @@ RELEVANCE = [
     ("asylum seekers repatriation", ["2002-07-01-jp-kr-summit-tokyo"]),
     ("Maritime Self-Defense Force", ["2023-11-13-jp-cl-foreign-ministers-meeting"]),
     ("Israeli-Palestinian", ["2023-11-13-jp-cl-foreign-ministers-meeting"]),
+    ("Liberal Democratic Party leadership contest", ["2024-09-06-jp-kr-summit"]),
+    ("exchanging military information", ["2019-12-24-jp-kr-summit-chengdu"]),
+    ("defectors Beijing", ["2002-07-01-jp-kr-summit-tokyo"]),
+    ("previous Moon-Abe summit", ["2018-09-jp-kr-summit-new-york"]),
+    ("North Korean Russian military cooperation", ["2024-09-06-jp-kr-summit"]),
+    ("G-7 Tokyo", ["2023-11-g7-foreign-ministers-meeting-tokyo"]),
+    ("UN General Assembly", ["2018-09-jp-kr-summit-new-york"]),
+    (
+        "high-ranking officials Indo-Pacific",
+        ["2024-12-11-jp-us-kr-trilateral-indo-pacific-dialogue"],
+    ),
 ]
 
 
