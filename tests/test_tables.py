@@ -88,3 +88,18 @@ def test_csv_cells_of_people_and_sources_never_run_as_formulas(client, auth):
         rows = {row["id"]: row for row in csv.DictReader(io.StringIO(feed, newline=""))}
         assert rows[wanted][column] == "'" + text
         assert client.get(f"{path}/{wanted}").get_json()[column] == text
+
+
+@pytest.mark.parametrize("since", [0, 5])
+def test_the_change_log_streams_every_change_after_since(client, since):
+    query = f"/v1/changes?since={since}&type=meeting&type=person"
+    page = client.get(query + "&limit=1000").get_json()
+    assert page["meta"]["total"] == len(page["data"]) > 2
+    lines = client.get(query + "&limit=1", headers={"Accept": "application/x-ndjson"})
+    assert lines.headers["Content-Type"] == "application/x-ndjson"
+    assert [json.loads(line) for line in lines.get_data(as_text=True).splitlines()] == page["data"]
+    feed = client.get(query, headers={"Accept": "text/csv"}).get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(feed, newline="")))
+    assert rows[0] == list(page["data"][0])
+    assert rows[1:] == [[as_cell(value) for value in change.values()] for change in page["data"]]
+    assert_problem(client.get(query, headers={"Accept": "text/calendar"}), 406)

@@ -3,7 +3,9 @@
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from api.http import tables
 from api.http.blueprint import Blueprint
+from api.http.formats import batches
 from api.http.pagination import listing, page_url
 from api.models import Change
 from api.queries.totals import counted
@@ -19,6 +21,7 @@ blp = Blueprint(
 )
 
 TYPES = ("meeting", "person", "source")
+BY_SEQ = [(Change.seq, False)]
 
 
 class ChangeArgs(Schema):
@@ -81,6 +84,9 @@ class ChangeList(Schema):
 class Changes(MethodView):
     @blp.arguments(ChangeArgs(), location="query", as_kwargs=True)
     @blp.response(200, ChangeList)
+    @blp.alt_response(406, response="NOT_ACCEPTABLE")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    @blp.doc(**tables.formats("ChangeList"))
     def get(self, since, limit, types):
         """List changes
 
@@ -88,31 +94,38 @@ class Changes(MethodView):
         with `type`. Apply them in order (fetch the record for `created` and `updated`, drop it
         for `deleted`, drop it and keep its id as an alias of `renamed_to` for `renamed`) and
         follow `links.next`, which is always given, to keep an exact copy;
-        poll it to learn of new changes.
+        poll it to learn of new changes. `Accept: text/csv` or `application/x-ndjson` streams
+        every change after `since` in one response.
         """
+        media = tables.wanted()
         types = sorted(set(types))
         query = Change.select().where(Change.seq > since)
         if len(types) < len(TYPES):
             query = query.where(Change.type.in_(types))
+        if media:
+            return tables.table(media, batches(query, documents, BY_SEQ), ChangeSchema())
         rows = list(query.order_by(Change.seq).limit(limit))
         next_since = rows[-1].seq if rows else since
         links = {"self": page_url(), "next": page_url(since=str(next_since)), "prev": None}
-        data = [
-            {
-                "seq": c.seq,
-                "id": c.meeting_id,
-                "type": c.type,
-                "op": c.op,
-                "renamed_to": c.renamed_to,
-                "revision": c.revision,
-                "at": instant(c.at),
-            }
-            for c in rows
-        ]
         # Counting a long log reads all of it: once per state of the data, as list totals.
         total = (
             counted(query.count, {"changes_after": since, "types": types})
             if len(rows) == limit
             else len(rows)
         )
-        return listing(data, links, total, next_since=next_since)
+        return tables.varies(listing(documents(rows), links, total, next_since=next_since))
+
+
+def documents(changes: list[Change]) -> list[dict]:
+    return [
+        {
+            "seq": c.seq,
+            "id": c.meeting_id,
+            "type": c.type,
+            "op": c.op,
+            "renamed_to": c.renamed_to,
+            "revision": c.revision,
+            "at": instant(c.at),
+        }
+        for c in changes
+    ]
