@@ -19,6 +19,7 @@ from .fields import (
     JsonInteger,
     PartialDateField,
     Whole,
+    lookup_country,
     slug,
     topic,
 )
@@ -90,7 +91,11 @@ class PartyField(fields.Field):
             extra = set(value) - {"country", "name"}
             if extra or "country" not in value:
                 raise ValidationError("Expected a country code or {country, name}.")
-            value = value["country"]
+            code = _COUNTRY_CODE.deserialize(value["country"], attr, data, **kwargs)
+            name = lookup_country(code).name  # refused where it says otherwise, not replaced
+            if value.get("name", name) != name:
+                raise ValidationError(f"The name of {code} is {name!r}: leave it out, or as shown.")
+            return code
         return _COUNTRY_CODE.deserialize(value, attr, data, **kwargs)
 
 

@@ -444,6 +444,12 @@ INVALID_BODIES = {
     "empty title": (new_meeting(title=""), ["title"]),
     "bad id": (new_meeting(id="Not A Slug"), ["id"]),
     "parties as a string": (new_meeting(parties="JP"), ["parties"]),
+    # A party's name is its code's: one saying otherwise is refused, not replaced unsaid.
+    "party named otherwise": (
+        new_meeting(parties=[{"country": "JP", "name": "Nippon"}, "KR"]),
+        ["parties"],
+    ),
+    "party name not text": (new_meeting(parties=["JP", {"country": "KR", "name": 5}]), ["parties"]),
     "wrong scalar types": (
         new_meeting(duration_minutes="long", duration_approximate="maybe", title=5),
         ["duration_minutes", "duration_approximate", "title"],
