@@ -71,6 +71,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     # A meeting's id in its URL: any segment but the paths of other resources (`facets`).
     app.url_map.converters["meeting_id"] = MeetingIdConverter
+    # A path is matched as sent: "/v1//meetings" is a 404 problem as "//v1/meetings" is, not
+    # a redirect with an HTML body.
+    app.url_map.merge_slashes = False
     api = Api(
         spec_kwargs={
             "info": {
