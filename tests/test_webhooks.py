@@ -214,10 +214,56 @@ def test_a_filter_lets_through_only_the_meetings_it_matches(hooks):
     )
     drain()
     events = receiver.events(made["secret"])
+    # ...and every deletion comes, whatever the filter: a meeting that is gone matches nothing.
     assert [(e["type"], e["data"]["id"]) for e in events] == [
         ("meeting.created", "with-chile"),
         ("meeting.updated", "with-chile"),
         ("meeting.deleted", "with-chile"),
+        ("meeting.deleted", "with-korea"),
+    ]
+
+
+def delete(hooks, meeting_id: str, revision: int = 1) -> None:
+    headers = {**hooks["write"], "If-Match": f'"{meeting_id}.{revision}"'}
+    assert hooks["client"].delete(f"/v1/meetings/{meeting_id}", headers=headers).status_code == 204
+
+
+def test_a_filtered_subscription_to_deletions_only_is_told_of_each(hooks):
+    made = subscribe(hooks, filter={"country": ["JP"]}, events=["meeting.deleted"])
+    create(hooks, id="deleted-unseen", parties=["JP", "KR"], participants=[])
+    drain()
+    assert hooks["receiver"].events(made["secret"]) == []
+    delete(hooks, "deleted-unseen")
+    drain()
+    events = hooks["receiver"].events(made["secret"])
+    assert [(e["type"], e["data"]["id"]) for e in events] == [("meeting.deleted", "deleted-unseen")]
+
+
+def test_a_filter_given_later_keeps_the_meetings_sent_before_it(hooks):
+    made = subscribe(hooks, events=["meeting.created", "meeting.updated"])
+    create(hooks, id="sent-unfiltered", parties=["JP", "KR"], participants=[])
+    drain()
+    shown = hooks["client"].get(f"/v1/webhooks/{made['id']}", headers=hooks["admin"])
+    admin_patch = {
+        **hooks["admin"],
+        "Content-Type": "application/merge-patch+json",
+        "If-Match": shown.headers["ETag"],
+    }
+    patched = hooks["client"].patch(
+        f"/v1/webhooks/{made['id']}", json={"filter": {"country": ["CN"]}}, headers=admin_patch
+    )
+    assert patched.status_code == 200, patched.get_json()
+    patch = {**hooks["write"], "Content-Type": "application/merge-patch+json"}
+    hooks["client"].patch(
+        "/v1/meetings/sent-unfiltered",
+        json={"summary": "Changed after the filter."},
+        headers={**patch, "If-Match": '"sent-unfiltered.1"'},
+    )
+    drain()
+    events = hooks["receiver"].events(made["secret"])
+    assert [(e["type"], e["data"]["id"]) for e in events] == [
+        ("meeting.created", "sent-unfiltered"),
+        ("meeting.updated", "sent-unfiltered"),
     ]
 
 

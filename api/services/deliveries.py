@@ -108,21 +108,21 @@ def payload(change: Change) -> bytes:
 
 
 def wanted(hook: Webhook, change: Change) -> bool:
-    """Whether the subscription takes this change: its type, and for a meeting its filter
-    (a meeting it was sent before stays its own, whatever it became)."""
+    """Whether the subscription takes this change: its type, and for a meeting its filter (a
+    meeting it was sent before stays its own, whatever it became). A deletion or a rename
+    goes whatever the filter: the meeting is gone and can match nothing, and a copy made by
+    any means must not keep it."""
     if event_type(change) not in hook.events:
         return False
     filters = json.loads(hook.filters or "{}")
-    if change.type != "meeting" or not filters:
+    if change.type != "meeting" or not filters or change.op in ("deleted", "renamed"):
         return True
     sent = WebhookMeeting.select().where(
         (WebhookMeeting.webhook_id == hook.id) & (WebhookMeeting.meeting_id == change.meeting_id)
     )
     if sent.exists():
         return True
-    return change.op in ("created", "updated") and includes(
-        MeetingFilters().load(filters), change.meeting_id
-    )
+    return includes(MeetingFilters().load(filters), change.meeting_id)
 
 
 def _claim(owner: str, now: dt.datetime, lease: dt.timedelta) -> Webhook | None:
@@ -250,7 +250,8 @@ def _record_attempt(hook, change, outcome, owner, now) -> bool:
         if not Webhook.update(**update).where(mine).execute():
             return False
         log_attempt(hook, change, outcome, now, attempt=hook.attempts + 1)
-        if ok and change.type == "meeting" and json.loads(hook.filters or "{}"):
+        # Kept with or without a filter: one given later keeps what was sent before it.
+        if ok and change.type == "meeting":
             WebhookMeeting.insert(
                 webhook_id=hook.id, meeting_id=change.meeting_id
             ).on_conflict_ignore().execute()
