@@ -107,6 +107,20 @@ def test_a_renamed_meeting_and_source_keep_their_old_ids(client, auth, renamed):
     assert_problem(client.post("/v1/meetings", json=body, headers=auth), 409, "id")
 
 
+def test_put_as_get_returns_it_changes_nothing_after_renames(client, auth, renamed):
+    # The meetings that name the renamed meeting, source and people now show the new ids; a
+    # client sending back what they show changes none of them.
+    listed = client.get("/v1/meetings?limit=100").get_json()["data"]
+    for shown in listed:
+        got = client.get(f"/v1/meetings/{shown['id']}")
+        last = client.get("/v1/changes?limit=1000").get_json()["meta"]["next_since"]
+        headers = {**auth, "If-Match": got.headers["ETag"]}
+        response = client.put(f"/v1/meetings/{shown['id']}", json=got.get_json(), headers=headers)
+        assert response.status_code == 200, response.get_json()
+        assert response.headers["ETag"] == got.headers["ETag"], shown["id"]
+        assert client.get("/v1/changes?limit=1000").get_json()["meta"]["next_since"] == last
+
+
 def test_the_feed_tells_mirrors_of_a_renamed_meeting_and_source(client, renamed):
     feed = client.get("/v1/changes?type=meeting&type=source&limit=1000").get_json()["data"]
     renames = [(c["type"], c["id"], c["renamed_to"]) for c in feed if c["op"] == "renamed"]

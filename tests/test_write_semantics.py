@@ -72,6 +72,19 @@ def test_put_of_a_posted_record_as_get_returns_it_changes_nothing(client, auth):
     assert state(client, "posted-bare") == before
 
 
+def test_put_as_get_returns_it_changes_nothing_after_a_linked_meeting_is_deleted(client, auth):
+    create(client, auth, id="link-target")
+    create(client, auth, id="link-holder", related=[{"id": "link-target", "relation": "previous"}])
+    tag = client.get(item("link-target")).headers["ETag"]
+    assert client.delete(item("link-target"), headers={**auth, "If-Match": tag}).status_code == 204
+    got = client.get(item("link-holder"))
+    assert got.get_json()["related"] == [] and got.headers["ETag"] == '"link-holder.2"'
+    before = state(client, "link-holder")
+    response = put(client, auth, "link-holder", got.get_json(), got.headers["ETag"])
+    assert response.status_code == 200, response.get_json()
+    assert state(client, "link-holder") == before
+
+
 @pytest.mark.parametrize(
     "field, value",
     [

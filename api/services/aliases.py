@@ -11,6 +11,7 @@ from api.models import Alias, Meeting, MeetingSource, Participant, Person, Relat
 from api.store import changelog, documents
 from api.store.meetings import CHILDREN
 from api.store.renames import target
+from api.store.touch import rehash
 
 MODELS = {"meeting": Meeting, "person": Person, "source": Source}
 # Where a person or source is referred to from a meeting.
@@ -87,6 +88,7 @@ def renaming(renames: list[tuple[str, str, str]], save):
         )
     touched |= {new for kind, new in bumped if kind == "meeting"}
     _bump(bumped, touched, now, changes)
+    rehash(touched)
     # Meetings made under their new id by `save` show their aliases from the start.
     documents.refresh(
         new for kind, _, new in renames if kind == "meeting" and (kind, new) not in existed

@@ -31,7 +31,7 @@ from api.store.conflict import Conflict
 from api.store.references import check_references, save_references
 from api.store.rows import CHUNK, converter, flat_values, insert_rows, insert_values, select_in
 from api.store.shared_records import References
-from api.store.touch import touch
+from api.store.touch import rehash, touch
 
 
 class Stored(NamedTuple):
@@ -60,6 +60,7 @@ def delete_meeting(meeting_id: str, revision: int) -> None:
     changes = [{"meeting_id": meeting_id, "op": "deleted", "revision": revision + 1, "at": now}]
     if linked:
         touch(linked, changes)
+        rehash(linked)
     changelog.append(changes)
 
 

@@ -1,13 +1,16 @@
 """Meetings that show a changed record (a person, a source, a linked meeting) get a new
 revision, a change in the log and their documents rendered again."""
 
+from marshmallow import ValidationError
 from peewee import chunked
 
 from api.models import Meeting, utcnow
 from api.store import documents, meeting_rows
 from api.store.portable import portable_documents
 from api.store.rows import CHUNK, select_in
+from api.store.shared_records import References
 from schemas.fields import PartialDate
+from schemas.meeting import MeetingIn
 
 
 def touch(meeting_ids, changes: list[dict], refresh_search: bool = False) -> None:
@@ -49,3 +52,19 @@ def stored_search_columns(ids: list[str]) -> dict[str, dict]:
         document["date"] = PartialDate.parse(document["date"])
         found[document["id"]] = meeting_rows.search_columns(document, names, sources)
     return found
+
+
+def rehash(meeting_ids) -> None:
+    """The content hash of meetings whose own record changed through another's (a meeting it
+    links to deleted, a record it names renamed), worked out again from what they now show,
+    as a write of it would: sending back what a GET shows then changes nothing."""
+    meetings = list(Meeting.select().where(Meeting.id.in_(list(meeting_ids))))
+    for document in portable_documents(meetings):
+        try:
+            record = MeetingIn().load(document)
+        except ValidationError:  # stored under older rules: its next write hashes it
+            continue
+        References([record])  # people and sources by id, as writes hash them
+        Meeting.update(content_hash=meeting_rows.digest(record)).where(
+            Meeting.id == record["id"]
+        ).execute()
