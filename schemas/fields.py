@@ -42,6 +42,15 @@ class JsonInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class JsonBoolean(fields.Boolean):
+    """`true` or `false`, never `"yes"`, `1` or `"true"`: what a body's JSON says it is."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 def could_be_id(text: str) -> bool:
     """Whether a record could have this id (every id passes `slug`): one that could not is
     looked up nowhere, and a NUL character, say, never reaches the database."""

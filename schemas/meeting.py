@@ -16,6 +16,7 @@ from .fields import (
     ID_STRING,
     CountryCode,
     IdOrObject,
+    JsonBoolean,
     JsonInteger,
     PartialDateField,
     Whole,
@@ -194,7 +195,7 @@ class MeetingIn(_Strict):
         load_default=None,
         validate=validate.Range(min=1, max=60 * 24 * 14),
     )
-    duration_approximate = fields.Boolean(load_default=False)
+    duration_approximate = JsonBoolean(load_default=False)
     location = fields.Nested(LocationIn, allow_none=True, load_default=None)
     occasion = _text(300, allow_none=True, load_default=None)
     parties = fields.List(

@@ -1,9 +1,9 @@
 """Webhook subscriptions, their deliveries, and the events they carry."""
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .common import MeetingFilters
-from .fields import URL_ID, JsonInteger, Whole
+from .fields import URL_ID, JsonBoolean, JsonInteger, Whole
 
 EVENT_TYPES = (
     "meeting.created",
@@ -35,10 +35,15 @@ _URL = {
 }
 
 
+def _each_once(events: list) -> None:
+    if len(set(events)) < len(events):
+        raise ValidationError("Each event type once.")
+
+
 def _events(**kwargs):
     return fields.List(
         fields.String(validate=validate.OneOf(EVENT_TYPES)),
-        validate=validate.Length(min=1, max=len(EVENT_TYPES)),
+        validate=[validate.Length(min=1, max=len(EVENT_TYPES)), _each_once],
         metadata=_EVENTS,
         **kwargs,
     )
@@ -85,7 +90,7 @@ class WebhookPatch(Schema):
     description = _description()
     events = _events()
     filter = fields.Nested(SubscriptionFilter, allow_none=True)
-    enabled = fields.Boolean(metadata={"description": "false stops deliveries; true resumes"})
+    enabled = JsonBoolean(metadata={"description": "false stops deliveries; true resumes"})
 
 
 class Webhook(Schema):

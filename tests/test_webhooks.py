@@ -410,6 +410,14 @@ def test_subscriptions_are_updated_with_if_match_and_deleted(hooks):
     assert_problem(client.patch(path, json={"url": "https://10.0.0.1/"}, headers=bad), 422, "url")
     for needed in ("url", "events", "enabled"):  # what a subscription keeps (these were 500s)
         assert_problem(client.patch(path, json={needed: None}, headers=bad), 422, needed)
+    for field, value in (("enabled", "yes"), ("enabled", 1), ("events", ["meeting.created"] * 2)):
+        assert_problem(client.patch(path, json={field: value}, headers=bad), 422, field)
+    assert_problem(
+        client.post(
+            "/v1/webhooks", json={"url": made["url"], "enabled": "true"}, headers=hooks["admin"]
+        ),
+        422,
+    )
     assert client.get(path, headers=hooks["admin"]).get_json() == changed.get_json()
     gone = client.delete(path, headers={**hooks["admin"], "If-Match": changed.headers["ETag"]})
     assert gone.status_code == 204

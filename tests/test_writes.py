@@ -449,6 +449,15 @@ INVALID_BODIES = {
         new_meeting(parties=[{"country": "JP", "name": "Nippon"}, "KR"]),
         ["parties"],
     ),
+    # JSON's true and false only, as the schema says: not "yes", 1 or "true".
+    "duration_approximate as text": (
+        new_meeting(duration_approximate="true"),
+        ["duration_approximate"],
+    ),
+    "duration_approximate as a number": (
+        new_meeting(duration_approximate=1),
+        ["duration_approximate"],
+    ),
     "party name not text": (new_meeting(parties=["JP", {"country": "KR", "name": 5}]), ["parties"]),
     "wrong scalar types": (
         new_meeting(duration_minutes="long", duration_approximate="maybe", title=5),

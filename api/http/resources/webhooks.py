@@ -200,7 +200,9 @@ class WebhookItem(MethodView):
         try:
             data = WebhookPatch().load(merged)
         except ValidationError as exc:
-            abort(422, message="The patched subscription is not valid.", errors=exc.messages)
+            named = ", ".join(f"`{name}`" for name in sorted(exc.messages))
+            message = f"The patched subscription is not valid: {named}."
+            abort(422, message=message, errors=exc.messages)
         if data.get("id", webhook_id) != webhook_id:
             abort(422, message="The id cannot change.", errors={"id": ["Ids never change."]})
         if data["url"] != stored.url:
