@@ -68,6 +68,11 @@ def test_the_latest_dump_is_served_with_digests_and_follows_writes(client, auth)
         digest = hashlib.sha256(data)
         assert resource["hash"] == "sha256:" + digest.hexdigest()
         assert sent == f"sha-256=:{base64.b64encode(digest.digest()).decode()}:"
+        with client.get(resource["path"], headers={"Range": "bytes=0-9"}) as part:
+            assert part.status_code == 206 and len(part.get_data()) == 10
+            # The digest of the whole file, named as such; none claims to be the part's.
+            assert part.headers["Repr-Digest"] == sent
+            assert "Content-Digest" not in part.headers
     assert client.get("/v1/dumps/latest").get_json()["version"] == package["version"]
     body = new_meeting(id="dumped-later")
     assert client.post("/v1/meetings", json=body, headers=auth).status_code == 201

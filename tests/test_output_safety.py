@@ -8,6 +8,7 @@ import secrets
 import time
 from pathlib import Path
 
+import icalendar
 import pytest
 import requests
 from conftest import assert_problem, new_meeting, serve
@@ -362,3 +363,19 @@ def test_the_real_server_never_reflects_the_host_or_logs_a_query_key(tmp_path, d
         "access_token=REDACTED",
     ]
     assert secret not in log and shaped not in log
+
+
+def test_ical_text_keeps_backslashes_and_leaves_out_control_characters(client, auth):
+    title = r"C:\New \N end; a, b"
+    body = new_meeting(id="ical-text", title=title, summary="Before\x01\x1b after\x7f.")
+    assert client.post("/v1/meetings", json=body, headers=auth).status_code == 201
+    feed = client.get(
+        "/v1/meetings?from=2025-01-10&to=2025-01-10", headers={"Accept": "text/calendar"}
+    )
+    text = feed.get_data()
+    assert not any(byte < 0x20 and byte not in b"\t\r\n" or byte == 0x7F for byte in text)
+    event = next(
+        e for e in icalendar.Calendar.from_ical(text).walk("VEVENT") if "ical-text" in e["UID"]
+    )
+    assert str(event["SUMMARY"]) == title
+    assert str(event["DESCRIPTION"]) == "Before after."

@@ -8,12 +8,14 @@ once with orjson.
 import csv
 import datetime as dt
 import io
+import re
 from functools import lru_cache
 
 import icalendar
 import orjson
-from icalendar import vCategory, vDDDTypes, vDuration, vText
+from icalendar import vCategory, vDDDTypes, vDuration
 from icalendar.parser import Contentline
+from icalendar.prop import vInline
 
 from api.http.pagination import from_query
 from api.queries.matches import finder as finder_of
@@ -193,6 +195,19 @@ def _calendar_parts() -> tuple[bytes, bytes]:
     return text[: -len(end)], end
 
 
+# What RFC 5545 TEXT holds no more than a line break: the control characters but HTAB.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def ical_text(text: str) -> vInline:
+    """A TEXT value escaped as RFC 5545 (3.3.11) says, its control characters left out.
+    icalendar's vText reads a backslash and N in the text as a line break first."""
+    text = _CONTROLS.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    for char, escaped in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\n", "\\n")):
+        text = text.replace(char, escaped)
+    return vInline(text)
+
+
 def _content_line(name: str, value) -> bytes:
     """One property as icalendar writes it. A line over 75 octets is folded (RFC 5545, 3.1)
     by icalendar's Contentline; a shorter one is sent as it is, sparing the folding its walk
@@ -208,8 +223,8 @@ VALUE_TYPES = {
     "DTSTAMP": lambda instant: vDDDTypes(dt.datetime.fromisoformat(instant)),
     "DURATION": lambda minutes: vDuration(dt.timedelta(minutes=minutes)),
     "CATEGORIES": lambda topics: vCategory(list(topics)),
-    "LOCATION": vText,
-    "STATUS": vText,
+    "LOCATION": ical_text,
+    "STATUS": ical_text,
 }
 
 
@@ -227,7 +242,7 @@ def event(d: dict) -> bytes:
     The lines are made directly: an `icalendar.Event` works out each value's type from its
     name and sorts its properties again, twice the work for the same text."""
     note = d["summary"]
-    lines = [b"BEGIN:VEVENT", _content_line("SUMMARY", vText(d["title"]))]
+    lines = [b"BEGIN:VEVENT", _content_line("SUMMARY", ical_text(d["title"]))]
     if d["starts_at"]:
         start = dt.datetime.fromisoformat(d["starts_at"])
         lines.append(_content_line("DTSTART", vDDDTypes(start)))
@@ -245,10 +260,10 @@ def event(d: dict) -> bytes:
         if d["date_precision"] != "day":
             note += f"\n\nDate known to the {d['date_precision']} only: {d['date']}."
     lines.append(_shared_line("DTSTAMP", d["updated_at"]))
-    lines.append(_content_line("UID", vText(f"{d['id']}@meeting-records")))
+    lines.append(_content_line("UID", ical_text(f"{d['id']}@meeting-records")))
     if d["topics"]:
         lines.append(_shared_line("CATEGORIES", tuple(d["topics"])))
-    lines.append(_content_line("DESCRIPTION", vText(note)))
+    lines.append(_content_line("DESCRIPTION", ical_text(note)))
     if loc := d["location"]:
         parts = [loc["venue"], loc["city"], loc["region"], lookup_country(loc["country"]).name]
         lines.append(_shared_line("LOCATION", ", ".join(p for p in parts if p)))

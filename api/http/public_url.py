@@ -11,6 +11,7 @@ import re
 from urllib.parse import quote, unquote_plus, urlsplit
 
 from flask import request
+from werkzeug.exceptions import abort
 from werkzeug.utils import redirect
 
 from api.config import HOST
@@ -158,6 +159,14 @@ def redact_text(text: str) -> str:
     return KEY_SHAPE.sub(REDACTED, text)
 
 
+def exact_path() -> None:
+    """A 404 for a path that starts with doubled slashes, which werkzeug's routing passes over
+    ("//v1/meetings" would answer as "/v1/meetings", its links echoing the slashes)."""
+    if request.environ.get("PATH_INFO", "").startswith("//"):
+        abort(404)
+
+
 def init_app(app) -> None:
+    app.before_request(exact_path)
     app.wsgi_app = PublicOrigin(app.wsgi_app, app.config)
     app.after_request(public_location)

@@ -64,7 +64,7 @@ class Latest(MethodView):
 
 @blp.route("/v<key>/<name>")
 class DumpFile(MethodView):
-    @blp.response(200, description="The file, with `Content-Digest` (RFC 9530)")
+    @blp.response(200, description="The file, with `Content-Digest` and `Repr-Digest` (RFC 9530)")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, key, name):
         """One file of a dump
@@ -79,5 +79,10 @@ class DumpFile(MethodView):
         digest = next(r["hash"] for r in package["resources"] if r["path"] == name)
         raw = bytes.fromhex(digest.removeprefix("sha256:"))
         response = send_file(path, mimetype=FILES[name], etag=digest, max_age=86400)
-        response.headers["Content-Digest"] = f"sha-256=:{base64.b64encode(raw).decode()}:"
+        # The whole file's digest (RFC 9530): of what is sent, when it is sent whole; of the
+        # file it is a part of, always (a range's part gets that one only).
+        field = f"sha-256=:{base64.b64encode(raw).decode()}:"
+        response.headers["Repr-Digest"] = field
+        if response.status_code == 200:
+            response.headers["Content-Digest"] = field
         return response
