@@ -42,6 +42,18 @@ class JsonInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+# Text that says something: not only white space and zero-width characters. The characters
+# are named (Python's white space), not `\s`, which JSON Schema's regular expressions read
+# otherwise (U+0085).
+BLANK = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+NOT_BLANK = validate.Regexp(f"[\\s\\S]*[^{BLANK}]", error="Holds only white space.")
+
+
+def sized_text(max_len: int) -> list:
+    """A text field's validators: 1 to `max_len` characters, not all white space."""
+    return [validate.Length(min=1, max=max_len), NOT_BLANK]
+
+
 class JsonBoolean(fields.Boolean):
     """`true` or `false`, never `"yes"`, `1` or `"true"`: what a body's JSON says it is."""
 

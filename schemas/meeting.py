@@ -21,6 +21,7 @@ from .fields import (
     PartialDateField,
     Whole,
     lookup_country,
+    sized_text,
     slug,
     topic,
 )
@@ -48,11 +49,10 @@ SHOWN_RELATIONS = (*RELATIONS, "child")
 
 
 # Text that says something: more than white space.
-NOT_BLANK = validate.Regexp(r"[\s\S]*\S", error="Holds only white space.")
 
 
 def _text(max_len: int, **kwargs):
-    return fields.String(validate=[validate.Length(min=1, max=max_len), NOT_BLANK], **kwargs)
+    return fields.String(validate=sized_text(max_len), **kwargs)
 
 
 def _topics(**kwargs):

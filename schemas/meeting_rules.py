@@ -42,7 +42,8 @@ JSON_SCHEMA = {
 
 # Each field a rule beyond the schema refuses (a 422 naming it), and the rule.
 BEYOND_SCHEMA = {
-    "parties": "each state once, whichever form names it (`JP`, `jpn`, `{country: JP}`)",
+    "parties": "each state once, whichever form names it (`JP`, `jpn`, `{country: JP}`); a "
+    "party given as `{country, name}` has its country's name as the API shows it",
     "participants": "each participant's country is among the parties; a person given by id "
     "is a stored person",
     "sources": "each source once; a source given by id is a stored source",

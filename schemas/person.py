@@ -2,10 +2,10 @@
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from .fields import CountryCode, slug, slugify
+from .fields import CountryCode, sized_text, slug, slugify
 from .source import MeetingBrief, SentBack
 
-_name = validate.Length(min=1, max=200)
+_name = sized_text(200)
 NAME = "as its bearer and the sources write it: family name first for Korean and Chinese names"
 SORT_NAME = "for sorting: `Family, Given` (`Moon, Jae-in`, `Kamikawa, Yoko`), or the one name"
 NAME_ORDER = "how `name` is ordered: `family_first`, `given_first`, or `single` (one name)"

@@ -5,7 +5,7 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from .fields import SENT_BACK, URL_ID, JsonInteger, Whole, slug
+from .fields import SENT_BACK, URL_ID, JsonInteger, Whole, sized_text, slug
 
 ARTICLE_FIELDS = ("seed_file", "sha256")
 # A UTC instant to the second (`Z`, or `+00:00` as many clients write it), or a date where the
@@ -46,8 +46,8 @@ URL_PATTERN = (
     r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(:[0-9]{1,5})?([/?#][!-~]*)?$"
 )
 _url = [validate.Length(max=2000), Whole(URL_PATTERN)]
-_publisher = validate.Length(min=1, max=200)
-_title = validate.Length(min=1, max=500)
+_publisher = sized_text(200)
+_title = sized_text(500)
 KINDS = ("news_report", "official_statement", "forum_post", "other")
 _KIND = "what it is: `news_report`, `official_statement`, `forum_post` or `other`"
 _kind = validate.OneOf(KINDS)
@@ -59,7 +59,7 @@ _RIGHTS = (
     "the terms on which the records quote the source: who holds its rights, and the basis "
     "on which short passages of it are reproduced"
 )
-_rights = validate.Length(min=1, max=1000)
+_rights = sized_text(1000)
 
 
 class SourceIn(Schema):

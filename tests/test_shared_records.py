@@ -490,3 +490,24 @@ def test_every_seeded_source_says_on_what_terms_it_is_quoted(client):
         assert "quote short passages" in source["rights"], source["id"]
         shown = client.get(f"/v1/sources/{source['id']}").get_json()
         assert shown["rights"] == source["rights"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "blank"),
+    [
+        ("people", "name", "   "),
+        ("people", "sort_name", "\t"),
+        ("people", "name", "\u200b"),
+        ("sources", "title", "  "),
+        ("sources", "publisher", "\u00a0"),
+    ],
+)
+def test_a_patch_leaving_only_white_space_is_a_422_and_changes_nothing(
+    client, auth, seeded, kind, field, blank
+):
+    record = seeded.person if kind == "people" else seeded.source
+    before = state(client, seeded)
+    tag = fetched(client, f"/v1/{kind}/{record}").headers["ETag"]
+    response = write(client, "patch", f"/v1/{kind}/{record}", auth, {field: blank}, tag)
+    assert_problem(response, 422, field)
+    assert state(client, seeded) == before

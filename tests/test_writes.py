@@ -449,6 +449,23 @@ INVALID_BODIES = {
         new_meeting(parties=[{"country": "JP", "name": "Nippon"}, "KR"]),
         ["parties"],
     ),
+    "zero-width title": (new_meeting(title="\u200b\u200b"), ["title"]),
+    "blank person name": (
+        new_meeting(
+            participants=[
+                {
+                    "person": {"id": "blank-person", "name": "   ", "country": "JP"},
+                    "country": "JP",
+                    "title": "Minister",
+                }
+            ]
+        ),
+        ["participants"],
+    ),
+    "blank source publisher": (
+        new_meeting(sources=[{**new_meeting()["sources"][0], "publisher": " \t"}]),
+        ["sources"],
+    ),
     # JSON's true and false only, as the schema says: not "yes", 1 or "true".
     "duration_approximate as text": (
         new_meeting(duration_approximate="true"),
