@@ -199,3 +199,11 @@ class Problem(Schema):
         keys=fields.String(),
         metadata={"description": "field-level messages, by parameter or field name"},
     )
+
+
+class Renamed(Schema):
+    """Where a record named by an old id now is: a read of the old id is a 308 to it."""
+
+    id = fields.String(metadata={"description": "the record's id now"})
+    renamed_from = fields.String(metadata={"description": "the old id the request named"})
+    location = fields.String(metadata={"description": "its URL, as in `Location`"})

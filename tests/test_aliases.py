@@ -54,6 +54,13 @@ def test_a_renamed_persons_old_id_redirects(client, old, new):
     person = client.get(response.headers["Location"]).get_json()
     assert old in person["aliases"] and person["id"] == new
     assert client.head(f"/v1/people/{old}").status_code == 308
+    # As the spec documents it: the record's id, the old one, and its URL.
+    assert response.get_json() == {"id": new, "renamed_from": old, "location": response.location}
+    spec = client.get("/v1/openapi.json").get_json()
+    for path in ("/v1/meetings/{meeting_id}", "/v1/people/{person_id}", "/v1/sources/{source_id}"):
+        assert spec["paths"][path]["get"]["responses"]["308"] == {
+            "$ref": "#/components/responses/RENAMED"
+        }
 
 
 def test_writes_to_an_old_person_id_are_409_naming_the_new_id(client, auth):

@@ -13,7 +13,7 @@ from api.db import close_after_error
 from api.http.public_url import query_as_sent, redact_text
 from api.store import documents
 from api.store.renames import target
-from schemas.common import Problem
+from schemas.common import Problem, Renamed
 from schemas.fields import ID_LENGTH, could_be_id
 
 PROBLEM_TYPE = "application/problem+json"
@@ -141,6 +141,14 @@ class ProblemErrors:
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_TYPE)
             self.spec.components.response(status.name, response, lazy=True)
+        # A read of a renamed record's old id (`refuse_if_renamed`).
+        response = {
+            "description": "Permanent Redirect: the record was renamed; `Location` is its URL",
+            "schema": Renamed,
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        }
+        prepare_response(response, self.spec, "application/json")
+        self.spec.components.response("RENAMED", response, lazy=True)
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_TYPE)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)

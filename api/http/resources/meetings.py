@@ -67,7 +67,8 @@ ITEM_FORMATS = {
                 linked_data.MEDIA: _linked_content,
             },
             "headers": ETAG_HEADER,
-        }
+        },
+        "308": {"$ref": "#/components/responses/RENAMED"},
     }
 }
 
@@ -215,6 +216,7 @@ class MeetingItem(MethodView):
     @blp.response_as_is(200, MeetingSchema, headers=ETAG_HEADER)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(410, response="GONE")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
@@ -240,6 +242,7 @@ class MeetingItem(MethodView):
     @blp.response_as_is(200, MeetingSchema, headers=ETAG_HEADER)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(410, response="GONE")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
@@ -277,6 +280,7 @@ class MeetingItem(MethodView):
     @blp.response_as_is(204)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(410, response="GONE")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")

@@ -125,6 +125,7 @@ class People(MethodView):
 class PersonItem(MethodView):
     @blp.response(200, PersonDetail, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not Modified: the `If-None-Match` ETag is current")
+    @blp.alt_response(308, response="RENAMED")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, person_id):
         """Get one person
@@ -145,6 +146,7 @@ class PersonItem(MethodView):
     @blp.response(200, PersonDetail, headers=ETAG_HEADER)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     @blp.doc(parameters=[IF_MATCH], **SECURED)
@@ -161,6 +163,7 @@ class PersonItem(MethodView):
     @blp.response(200, PersonDetail, headers=ETAG_HEADER)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")

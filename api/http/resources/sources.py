@@ -107,6 +107,7 @@ class Sources(MethodView):
 class SourceItem(MethodView):
     @blp.response(200, SourceDetail, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not Modified: the `If-None-Match` ETag is current")
+    @blp.alt_response(308, response="RENAMED")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, source_id):
         """Get one source
@@ -127,6 +128,7 @@ class SourceItem(MethodView):
     @blp.response(200, SourceDetail, headers=ETAG_HEADER)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     @blp.doc(parameters=[IF_MATCH], **SECURED)
@@ -144,6 +146,7 @@ class SourceItem(MethodView):
     @blp.response(200, SourceDetail, headers=ETAG_HEADER)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
