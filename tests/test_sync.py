@@ -104,5 +104,13 @@ def test_changes_paging_and_cursor(client, auth):
     assert body["links"]["next"].endswith(f"since={body['meta']['next_since']}")
     end = client.get("/v1/changes?since=999999").get_json()
     assert end["data"] == [] and end["meta"]["next_since"] == 999999
+    # The newest change of the log, of any type: a `since` past it means the log went back.
+    everything = client.get("/v1/changes?limit=1000&type=meeting&type=person&type=source")
+    newest = everything.get_json()["data"][-1]["seq"]
+    assert body["meta"]["last_seq"] == end["meta"]["last_seq"] == newest < 999999
+    assert (
+        client.post("/v1/meetings", json=new_meeting(id="newer"), headers=auth).status_code == 201
+    )
+    assert client.get("/v1/changes?limit=1").get_json()["meta"]["last_seq"] > newest
     assert client.get("/v1/changes?since=-1").status_code == 422
     assert client.get("/v1/changes?limit=0").status_code == 422

@@ -28,6 +28,7 @@ from api.models import Change, Meeting, Person, Source, Tombstone, utcnow
 from api.models.webhooks import Webhook, WebhookDelivery, WebhookMeeting
 from api.queries.filters import includes
 from api.services import webhook_secrets, webhook_targets
+from api.store.changelog import newest_seq
 from api.store.documents import instant
 from schemas.common import MeetingFilters
 
@@ -290,7 +291,3 @@ def run(settings: Settings, stop, poll: float = 1.0) -> None:
             stop.wait(poll)
     if not db.is_closed():
         db.close()
-
-
-def newest_seq() -> int:
-    return Change.select(Change.seq).order_by(Change.seq.desc()).limit(1).scalar() or 0

@@ -3,7 +3,8 @@ again, going back in the log, and deleting one."""
 
 from api.models import Change, utcnow
 from api.models.webhooks import Webhook, WebhookDelivery, WebhookMeeting
-from api.services.deliveries import Settings, log_attempt, newest_seq, send
+from api.services.deliveries import Settings, log_attempt, send
+from api.store.changelog import newest_seq
 from api.store.documents import instant
 
 

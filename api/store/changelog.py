@@ -28,3 +28,8 @@ def append(changes: list[dict], copy: bool = False) -> None:
     if isinstance(db.obj, PostgresqlDatabase):
         db.obj.execute_sql("SELECT pg_advisory_xact_lock(%s)", (LOG_LOCK,))
     insert_rows(Change, [{"type": "meeting", **change} for change in changes], copy=copy)
+
+
+def newest_seq() -> int:
+    """The seq of the newest change in the log, 0 for none."""
+    return Change.select(Change.seq).order_by(Change.seq.desc()).limit(1).scalar() or 0

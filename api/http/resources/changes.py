@@ -9,6 +9,7 @@ from api.http.formats import batches
 from api.http.pagination import listing, page_url
 from api.models import Change
 from api.queries.totals import counted
+from api.store.changelog import newest_seq
 from api.store.documents import instant
 from schemas.common import MAX_LIMIT, Links, Meta
 from schemas.fields import QueryInteger
@@ -72,6 +73,12 @@ class ChangeSchema(Schema):
 
 class ChangeMeta(Meta):
     next_since = fields.Integer(metadata={"description": "pass as `since` to get later changes"})
+    last_seq = fields.Integer(
+        metadata={
+            "description": "the newest change's `seq` in the log, of any type: a `since` past "
+            "it means the log went back (a database restored from a backup)"
+        }
+    )
 
 
 class ChangeList(Schema):
@@ -113,7 +120,10 @@ class Changes(MethodView):
             if len(rows) == limit
             else len(rows)
         )
-        return tables.varies(listing(documents(rows), links, total, next_since=next_since))
+        answer = listing(
+            documents(rows), links, total, next_since=next_since, last_seq=newest_seq()
+        )
+        return tables.varies(answer)
 
 
 def documents(changes: list[Change]) -> list[dict]:

@@ -19,6 +19,7 @@ from api.models import utcnow
 from api.models.webhooks import Webhook
 from api.queries.filters import is_postgres
 from api.services import deliveries, subscriptions, webhook_secrets, webhook_targets
+from api.store.changelog import newest_seq
 from api.store.documents import instant
 from schemas.common import PageArgs, envelope
 from schemas.webhook import Webhook as WebhookSchema
@@ -133,7 +134,7 @@ class Webhooks(MethodView):
         _check_target(data["url"])
         secret = webhook_secrets.new_secret()
         webhook_id = "wh_" + secrets.token_hex(8)
-        newest = deliveries.newest_seq()
+        newest = newest_seq()
         Webhook.create(
             id=webhook_id,
             url=data["url"],
