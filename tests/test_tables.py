@@ -103,3 +103,12 @@ def test_the_change_log_streams_every_change_after_since(client, since):
     assert rows[0] == list(page["data"][0])
     assert rows[1:] == [[as_cell(value) for value in change.values()] for change in page["data"]]
     assert_problem(client.get(query, headers={"Accept": "text/calendar"}), 406)
+
+
+def test_csv_writes_booleans_as_json_does(client):
+    feed = client.get("/v1/meetings", headers={"Accept": "text/csv"}).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(feed, newline="")))
+    shown = {m["id"]: m for m in client.get("/v1/meetings?limit=100").get_json()["data"]}
+    assert {row["duration_approximate"] for row in rows} == {"true", "false"}
+    for row in rows:
+        assert row["duration_approximate"] == json.dumps(shown[row["id"]]["duration_approximate"])

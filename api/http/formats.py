@@ -139,11 +139,17 @@ def _joined(values) -> str:
 
 def safe_cells(values: list) -> list:
     """CSV cells that no spreadsheet runs as formulas: text starting with `=`, `+`, `-`, `@`,
-    a tab or a carriage return gets a single quote in front, as OWASP recommends."""
-    return [
-        "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
-        for value in values
-    ]
+    a tab or a carriage return gets a single quote in front, as OWASP recommends. A boolean
+    is `true` or `false`, as JSON writes it."""
+    return [_cell(value) for value in values]
+
+
+def _cell(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def csv_row(d: dict) -> list:
