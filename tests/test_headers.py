@@ -64,6 +64,22 @@ def test_a_preflight_for_a_read_is_allowed(client, method):
     assert int(response.headers["Access-Control-Max-Age"]) > 0
 
 
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/v1/meetings", "GET, HEAD, OPTIONS, POST"),
+        ("/v1/meetings/some-id", "DELETE, GET, HEAD, OPTIONS, PATCH, PUT"),
+        ("/healthz", "GET, HEAD, OPTIONS"),
+    ],
+)
+def test_options_is_a_204_naming_the_methods_with_no_body_or_type(client, path, methods):
+    response = client.options(path)
+    assert response.status_code == 204 and response.get_data() == b""
+    assert "Content-Type" not in response.headers
+    assert response.headers["Allow"] == methods
+    assert_problem(client.options("/v1/no-such-thing"), 404)
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_a_preflight_for_a_write_gets_no_cors_headers(client, method):
     for path in ("/v1/meetings", "/v1/meetings/some-id"):

@@ -3,10 +3,11 @@
 Writes stay out of reach of browsers on other origins: a preflight for them gets no
 Access-Control-Allow-* headers, so the browser never sends the request. The headers of every
 read are added by the access-log middleware (api.http.access_log.Frame), around every response; a
-preflight for a read is answered by a hook, before the database or the rate limits are touched.
+preflight for a read, as any OPTIONS request, is answered by a hook, before the database or the
+rate limits are touched.
 """
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 
 READS = ("GET", "HEAD")
 EXPOSED = (
@@ -24,16 +25,21 @@ PREFLIGHT = [
 ]
 
 
-def answer_read_preflight():
-    """A preflight for a read: 204 with the CORS headers. One for anything else gets Flask's own
-    OPTIONS answer, with no CORS headers."""
-    if (
-        request.method == "OPTIONS"
-        and request.headers.get("Access-Control-Request-Method") in READS
-    ):
-        return "", 204, PREFLIGHT
-    return None
+def answer_options():
+    """An OPTIONS request of a routed path: 204 with no body and no content type, `Allow`
+    naming its methods; a preflight for a read also gets the CORS headers, one for a write
+    none of them."""
+    if request.method != "OPTIONS" or request.routing_exception is not None:
+        return None
+    if request.headers.get("Access-Control-Request-Method") in READS:
+        headers = PREFLIGHT
+    else:
+        allowed = current_app.make_default_options_response().headers["Allow"].split(",")
+        headers = [("Allow", ", ".join(sorted(method.strip() for method in allowed)))]
+    response = current_app.response_class(status=204, headers=headers)
+    response.headers.remove("Content-Type")
+    return response
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(answer_read_preflight)
+    app.before_request(answer_options)
