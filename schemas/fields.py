@@ -42,10 +42,12 @@ class JsonInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-# Text that says something: not only white space and zero-width characters. The characters
+# Text that says something: not only white space and invisible characters. The characters
 # are named (Python's white space), not `\s`, which JSON Schema's regular expressions read
 # otherwise (U+0085).
-BLANK = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+BLANK = (
+    r"\t-\r\x1c-\x20\x85\xa0\xad\u1680\u180e\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+)
 NOT_BLANK = validate.Regexp(f"[\\s\\S]*[^{BLANK}]", error="Holds only white space.")
 
 

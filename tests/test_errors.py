@@ -21,6 +21,7 @@ def test_a_path_with_doubled_slashes_is_a_404_problem_not_an_html_redirect(clien
     sent = {"PATH_INFO": path}
     assert_problem(client.get("/", environ_overrides=sent), 404)
     assert_problem(client.post("/", json={}, environ_overrides=sent), 404)
+    assert_problem(client.options("/", environ_overrides=sent), 404)
 
 
 def test_wrong_method_is_405_with_allow(client):

@@ -163,6 +163,16 @@ def test_a_word_written_another_way_finds_and_marks_what_the_record_says(client,
     assert f"<mark>{word}</mark>" in snippets, snippets
 
 
+def test_a_word_written_another_way_never_becomes_a_letter_or_a_number_alone(client, auth):
+    # "U.S." would be the letter "u" (its "s" a stop word), as in "U.N.": not among American's.
+    assert "2018-09-jp-kr-summit-new-york" not in found(client, "American")
+    # "a2" as the phrase "a 2" would be the number alone ("a" a stop word).
+    body = new_meeting(id="round-two", summary="They held round 2 of the talks.")
+    assert client.post("/v1/meetings", json=body, headers=auth).status_code == 201
+    assert "round-two" in found(client, "round 2")
+    assert found(client, "a2") == found(client, "s2") == []
+
+
 def test_diacritics_fold_and_names_match_in_either_order(client, auth):
     assert found(client, "Tōkyō") == found(client, "Tokyo") != []
     body = new_meeting(id="kyoto-talks", summary="They met at Kyōto's Shōkokuji.")

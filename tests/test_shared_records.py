@@ -500,6 +500,7 @@ def test_every_seeded_source_says_on_what_terms_it_is_quoted(client):
         ("people", "name", "\u200b"),
         ("sources", "title", "  "),
         ("sources", "publisher", "\u00a0"),
+        ("sources", "publisher", "\u180e\u00ad"),
     ],
 )
 def test_a_patch_leaving_only_white_space_is_a_422_and_changes_nothing(

@@ -71,7 +71,9 @@ def test_json_pages_say_they_vary_by_accept(client, path):
 
 @pytest.mark.parametrize("path", LISTS)
 def test_a_type_no_list_speaks_is_a_406_problem(client, path):
-    body = assert_problem(client.get(path, headers={"Accept": "text/calendar"}), 406)
+    response = client.get(path, headers={"Accept": "text/calendar"})
+    body = assert_problem(response, 406)
+    assert response.headers["Vary"] == "Accept"
     assert "text/csv" in body["detail"] and "application/x-ndjson" in body["detail"]
 
 

@@ -58,7 +58,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     request_limits.init_app(app)  # first: an oversize request is refused before all else
-    cors.init_app(app)  # then a read's preflight, before the database or the rate limits
+    app.before_request(public_url.exact_path)  # then a path routing would read otherwise
+    cors.init_app(app)  # then OPTIONS and preflights, before the database or the rate limits
     db.init_app(app)
     ratelimit.init_app(app)
     # WSGI middleware, innermost first. The access log times everything, logs the final

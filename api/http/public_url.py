@@ -161,12 +161,12 @@ def redact_text(text: str) -> str:
 
 def exact_path() -> None:
     """A 404 for a path that starts with doubled slashes, which werkzeug's routing passes over
-    ("//v1/meetings" would answer as "/v1/meetings", its links echoing the slashes)."""
+    ("//v1/meetings" would answer as "/v1/meetings", its links echoing the slashes): a hook
+    of the app's, before any that answers for a route (`app.create_app`)."""
     if request.environ.get("PATH_INFO", "").startswith("//"):
         abort(404)
 
 
 def init_app(app) -> None:
-    app.before_request(exact_path)
     app.wsgi_app = PublicOrigin(app.wsgi_app, app.config)
     app.after_request(public_location)

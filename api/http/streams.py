@@ -47,6 +47,7 @@ def negotiate(offered: list[str] = OFFERED) -> str:
             message="Cannot answer in any type the Accept header lists; this speaks "
             + ", ".join(offered)
             + ".",
+            headers={"Vary": "Accept"},
         )
     return best
 

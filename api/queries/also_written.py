@@ -8,7 +8,7 @@ from api.common.words import MONTHS
 # A people's name and the names of its state, as the records write them; each is also asked
 # for as the other (and the plural of the people's name as the state).
 DEMONYMS = {
-    "american": ("united states", "america", "u s"),
+    "american": ("united states", "america"),
     "asian": ("asia",),
     "australian": ("australia",),
     "british": ("united kingdom", "britain", "u k"),
@@ -82,8 +82,9 @@ def alternatives(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     ):
         return (*found, (words[0] + words[1],))
     first = words[0]
+    # Not where the letter is a stop word ("a2"): the phrase would be the number alone.
     if len(words) == 1 and 2 <= len(first) <= 4 and first.isascii() and _numbered(first):
-        return (*found, (first[0], first[1:]))
+        return found if first[0] in "aist" else (*found, (first[0], first[1:]))
     return found
 
 
