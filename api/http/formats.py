@@ -133,7 +133,8 @@ def ndjson_lines(stored):
     )
 
 
-def _joined(values) -> str:
+def joined(values) -> str:
+    """Several values in one CSV cell."""
     return "; ".join(values)
 
 
@@ -158,15 +159,15 @@ def csv_row(d: dict) -> list:
     flat = {
         **d,
         **{f"location_{k}": location.get(k) for k in ("venue", "city", "region", "country")},
-        "parties": _joined(p["country"] for p in d["parties"]),
-        "participants": _joined(
+        "parties": joined(p["country"] for p in d["parties"]),
+        "participants": joined(
             f"{p['person']['name']} ({p['country']}, {p['title']})" for p in d["participants"]
         ),
-        "agreed_points": _joined(p["text"] for p in d["agreed_points"]),
-        "discussed": _joined(p["text"] for p in d["discussed"]),
-        "topics": _joined(d["topics"]),
-        "sources": _joined(s["id"] for s in d["sources"]),
-        "related": _joined(f"{r['id']} ({r['relation']})" for r in d["related"]),
+        "agreed_points": joined(p["text"] for p in d["agreed_points"]),
+        "discussed": joined(p["text"] for p in d["discussed"]),
+        "topics": joined(d["topics"]),
+        "sources": joined(s["id"] for s in d["sources"]),
+        "related": joined(f"{r['id']} ({r['relation']})" for r in d["related"]),
     }
     return safe_cells([flat.get(column) for column in CSV_COLUMNS])
 

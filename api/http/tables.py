@@ -5,7 +5,7 @@ streams its feeds. An item is what the JSON page shows, a line of NDJSON or a ro
 import orjson
 from flask import Response
 
-from api.http.formats import csv_table, ndjson_lines, safe_cells
+from api.http.formats import csv_table, joined, ndjson_lines, safe_cells
 from api.http.streams import negotiate, streamed
 
 TABLES = ("text/csv", "application/x-ndjson")
@@ -42,7 +42,7 @@ def varies(answer: tuple) -> tuple:
 
 def _cell(value):
     # A list of names or ids goes in one cell, as the meetings' CSV joins its lists.
-    return "; ".join(value) if isinstance(value, list) else value
+    return joined(value) if isinstance(value, list) else value
 
 
 def table(media: str, items, schema) -> Response:

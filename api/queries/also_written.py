@@ -74,13 +74,9 @@ def alternatives(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     """The other ways (each a tuple of folded words) of writing the term `words`: from the
     table, and "G-7" (the phrase "g 7") as "G7" and back."""
     found = TABLE.get(words, ())
-    if (
-        len(words) == 2
-        and len(words[0]) == 1
-        and (words[0] + words[1]).isascii()
-        and _numbered(words[0] + words[1])
-    ):
-        return (*found, (words[0] + words[1],))
+    joined = "".join(words)
+    if len(words) == 2 and len(words[0]) == 1 and joined.isascii() and _numbered(joined):
+        return (*found, (joined,))
     first = words[0]
     # Not where the letter is a stop word ("a2"): the phrase would be the number alone.
     if len(words) == 1 and 2 <= len(first) <= 4 and first.isascii() and _numbered(first):
